@@ -1,0 +1,167 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
+import { domainToASCII } from 'node:url';
+import { StandinError } from '../core/errors.js';
+import type { Ca } from './ca.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Tuning knobs; the defaults suit a proxy serving many sandboxes. */
+export interface LeafCertFactoryOptions {
+  /** Most SecureContexts kept (LRU). Default 1000. */
+  maxEntries?: number;
+  /** Leaf lifetime. Default 7 days: short, because leaves are free to re-issue. */
+  validityMs?: number;
+  /** How far notBefore is backdated, for sandboxes whose clock lags. Default 1 hour. */
+  backdateMs?: number;
+  /** A cached leaf this close to expiry is re-issued on its next use. Default 1 day. */
+  renewBeforeMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/** Counters for metrics and tests. */
+export interface LeafCertStats {
+  issued: number;
+  hits: number;
+  evicted: number;
+}
+
+interface Entry {
+  context: tls.SecureContext;
+  renewAt: number;
+}
+
+const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+
+/**
+ * Canonical form of a TLS server name, used as cache key and certificate subject: lower-case,
+ * IDNA A-labels, one trailing dot stripped, IPv6 without brackets. Throws `bad_request` on a
+ * name no certificate should carry (empty, over 253 octets, bad label, wildcard, whitespace).
+ */
+export function normalizeServerName(raw: string): string {
+  let name = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw;
+  if (isIP(name) !== 0) return name.toLowerCase();
+  if (name.endsWith('.')) name = name.slice(0, -1);
+  name = name.toLowerCase();
+  // SNI carries A-labels already (RFC 6066 §3); a U-label can only come from a CONNECT authority.
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(name)) name = domainToASCII(name);
+  if (name.length === 0 || name.length > 253 || !name.split('.').every((l) => LABEL.test(l))) {
+    throw new StandinError('bad_request', 'invalid TLS server name', { serverName: raw.slice(0, 260) });
+  }
+  return name;
+}
+
+/**
+ * Issues and caches the TLS server identities the proxy presents while intercepting.
+ *
+ * - One ECDSA P-256 key, generated at start, serves every leaf: issuing is then a single signature
+ *   (synchronous, ~1.3 ms including the SecureContext) instead of a key generation per host. The key never leaves memory.
+ * - SecureContexts are cached per normalized name in an LRU of `maxEntries`; a hit is a map lookup.
+ *   Issuance is synchronous, so concurrent handshakes for one name cannot race: the first issues,
+ *   the rest hit the cache (nothing to coalesce).
+ * - Every context shares one 48-byte session-ticket key set (`tls.createSecureContext({ ticketKeys })`)
+ *   and one `sessionIdContext`. OpenSSL encrypts tickets with the keys of the connection's initial
+ *   context; sharing them means a ticket stays valid when that context is evicted and re-created,
+ *   renewed, or when the first context of a connection is another host's. Keys live for the
+ *   process, like Node's own `tls.Server` default; a restart invalidates outstanding tickets.
+ */
+export class LeafCertFactory {
+  readonly #ca: Ca;
+  readonly #keyPem: string;
+  readonly #spki: Buffer;
+  readonly #ticketKeys: Buffer = randomBytes(48);
+  readonly #entries = new Map<string, Entry>();
+  readonly #max: number;
+  readonly #validityMs: number;
+  readonly #backdateMs: number;
+  readonly #renewBeforeMs: number;
+  readonly #now: () => number;
+  readonly #stats: LeafCertStats = { issued: 0, hits: 0, evicted: 0 };
+
+  constructor(ca: Ca, options: LeafCertFactoryOptions = {}) {
+    this.#ca = ca;
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    this.#keyPem = String(privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    this.#spki = publicKey.export({ type: 'spki', format: 'der' });
+    this.#max = Math.max(1, options.maxEntries ?? 1000);
+    this.#validityMs = options.validityMs ?? 7 * DAY_MS;
+    this.#backdateMs = options.backdateMs ?? HOUR_MS;
+    this.#renewBeforeMs = Math.min(options.renewBeforeMs ?? DAY_MS, this.#validityMs / 2);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * The SecureContext presenting a leaf for `serverName` (a host name or IP literal), from the
+   * cache or freshly issued. Synchronous, so it fits `SNICallback` and CONNECT handling alike.
+   * Throws `bad_request` for an invalid name.
+   */
+  secureContextFor(serverName: string): tls.SecureContext {
+    const name = normalizeServerName(serverName);
+    const now = this.#now();
+    const hit = this.#entries.get(name);
+    if (hit) {
+      this.#entries.delete(name); // re-insert: Map iteration order is the LRU order
+      if (now < hit.renewAt) {
+        this.#entries.set(name, hit);
+        this.#stats.hits++;
+        return hit.context;
+      }
+    }
+    const notAfter = now + this.#validityMs;
+    const cert = this.#ca.issueLeaf({
+      host: name,
+      publicKeySpki: this.#spki,
+      notBefore: new Date(now - this.#backdateMs),
+      notAfter: new Date(notAfter),
+    });
+    // Only the leaf is sent: sandboxes trust the CA itself, so the chain would be dead weight.
+    // This call dominates issuance (~1 ms: OpenSSL 3 decoding the PEM key and cert), the
+    // signature itself is ~0.3 ms; hence the cache.
+    const context = tls.createSecureContext({
+      key: this.#keyPem,
+      cert,
+      ticketKeys: this.#ticketKeys,
+      sessionIdContext: 'standin',
+    });
+    this.#stats.issued++;
+    this.#entries.set(name, { context, renewAt: notAfter - this.#renewBeforeMs });
+    while (this.#entries.size > this.#max) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#entries.delete(oldest);
+      this.#stats.evicted++;
+    }
+    return context;
+  }
+
+  /** The cached context for `serverName` if present and fresh, without issuing or reordering. */
+  peek(serverName: string): tls.SecureContext | undefined {
+    const hit = this.#entries.get(normalizeServerName(serverName));
+    return hit && this.#now() < hit.renewAt ? hit.context : undefined;
+  }
+
+  /** Ready-made `SNICallback` for `tls.createServer` / `new tls.TLSSocket(..., { isServer })`. */
+  readonly SNICallback = (serverName: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void => {
+    let context: tls.SecureContext;
+    try {
+      context = this.secureContextFor(serverName);
+    } catch (e) {
+      cb(e as Error);
+      return;
+    }
+    cb(null, context);
+  };
+
+  /** Number of cached contexts. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): LeafCertStats {
+    return { ...this.#stats };
+  }
+}

@@ -1,0 +1,35 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import type { Dialect } from './migrations.js';
+
+// pg returns int8 as strings to avoid precision loss; our bigints (epoch seconds) fit a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export interface Connection {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** A PostgreSQL connection string for LISTEN/NOTIFY, when the dialect is postgres. */
+  pgUrl: string | null;
+}
+
+/** Opens the database named by `url`: `postgres://…` / `postgresql://…`, or a SQLite file path (`sqlite:` prefix optional). */
+export function connect(url: string): Connection {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', pgUrl: url };
+  }
+  const path = url.replace(/^sqlite:(\/\/)?/, '');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const sqlite = new SQLite(path);
+  // WAL lets readers run while the egress writer commits; NORMAL is durable across process
+  // crashes in WAL mode (only an OS crash can lose the last transactions).
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', pgUrl: null };
+}
