@@ -39,16 +39,22 @@ const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 /**
  * Canonical form of a TLS server name, used as cache key and certificate subject: lower-case,
  * IDNA A-labels, one trailing dot stripped, IPv6 without brackets. Throws `bad_request` on a
- * name no certificate should carry (empty, over 253 octets, bad label, wildcard, whitespace).
+ * name no certificate should carry (empty, over 253 octets, bad label, wildcard, whitespace,
+ * IPv6 zone id).
  */
 export function normalizeServerName(raw: string): string {
-  let name = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw;
-  if (isIP(name) !== 0) return name.toLowerCase();
+  const unbracketed = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : undefined;
+  if (unbracketed !== undefined ? isIP(unbracketed) === 6 : isIP(raw) !== 0) {
+    const ip = (unbracketed ?? raw).toLowerCase();
+    // A zone id (fe80::1%eth0) names an interface, not a host a certificate can carry.
+    if (!ip.includes('%')) return ip;
+  }
+  let name = raw;
   if (name.endsWith('.')) name = name.slice(0, -1);
   name = name.toLowerCase();
   // SNI carries A-labels already (RFC 6066 §3); a U-label can only come from a CONNECT authority.
-  // eslint-disable-next-line no-control-regex
-  if (/[^\x00-\x7f]/.test(name)) name = domainToASCII(name);
+  // Anything outside printable ASCII goes through IDNA; what is left invalid fails the check below.
+  if (/[^ -~]/.test(name)) name = domainToASCII(name);
   if (name.length === 0 || name.length > 253 || !name.split('.').every((l) => LABEL.test(l))) {
     throw new StandinError('bad_request', 'invalid TLS server name', { serverName: raw.slice(0, 260) });
   }
@@ -64,9 +70,10 @@ export function normalizeServerName(raw: string): string {
  *   Issuance is synchronous, so concurrent handshakes for one name cannot race: the first issues,
  *   the rest hit the cache (nothing to coalesce).
  * - Every context shares one 48-byte session-ticket key set (`tls.createSecureContext({ ticketKeys })`)
- *   and one `sessionIdContext`. OpenSSL encrypts tickets with the keys of the connection's initial
- *   context; sharing them means a ticket stays valid when that context is evicted and re-created,
- *   renewed, or when the first context of a connection is another host's. Keys live for the
+ *   and one `sessionIdContext`. OpenSSL seals and opens tickets with the keys of the connection's
+ *   *initial* context (the one before SNI switches it), so sharing them keeps tickets valid when a
+ *   context is evicted and re-created, renewed, or when the initial context is another host's.
+ *   Measured: a fresh context per connection resumes only with shared keys. Keys live for the
  *   process, like Node's own `tls.Server` default; a restart invalidates outstanding tickets.
  */
 export class LeafCertFactory {
@@ -82,6 +89,14 @@ export class LeafCertFactory {
   readonly #now: () => number;
   readonly #stats: LeafCertStats = { issued: 0, hits: 0, evicted: 0 };
 
+  /**
+   * A certificate-less context carrying the shared ticket keys: pass it as `secureContext` to a
+   * server-side `TLSSocket` whose leaf `SNICallback` picks. Without it Node gives every TLSSocket
+   * a fresh default context with random ticket keys, and no session ever resumes. (When the
+   * CONNECT authority is known up front, `secureContextFor(authority)` serves as well.)
+   */
+  readonly baseContext: tls.SecureContext;
+
   constructor(ca: Ca, options: LeafCertFactoryOptions = {}) {
     this.#ca = ca;
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -92,6 +107,11 @@ export class LeafCertFactory {
     this.#backdateMs = options.backdateMs ?? HOUR_MS;
     this.#renewBeforeMs = Math.min(options.renewBeforeMs ?? DAY_MS, this.#validityMs / 2);
     this.#now = options.now ?? Date.now;
+    this.baseContext = tls.createSecureContext(this.#sessionOptions());
+  }
+
+  #sessionOptions(): tls.SecureContextOptions {
+    return { ticketKeys: this.#ticketKeys, sessionIdContext: 'standin' };
   }
 
   /**
@@ -124,8 +144,7 @@ export class LeafCertFactory {
     const context = tls.createSecureContext({
       key: this.#keyPem,
       cert,
-      ticketKeys: this.#ticketKeys,
-      sessionIdContext: 'standin',
+      ...this.#sessionOptions(),
     });
     this.#stats.issued++;
     this.#entries.set(name, { context, renewAt: notAfter - this.#renewBeforeMs });

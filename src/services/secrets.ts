@@ -1,4 +1,4 @@
-import { SCOPES, SECRET_TYPES, type Coordinates, type Scope, type ScopeRef, type SecretMeta, type SecretType, type SecretVersionMeta, type Page } from '../core/types.js';
+import { SCOPES, SECRET_TYPES, type Coordinates, type Scope, type ScopeRef, type SecretMeta, type SecretType, type SecretVersionMeta, type Page, type EgressEvent } from '../core/types.js';
 import { StandinError, conflict, notFound } from '../core/errors.js';
 import { SecretValue } from '../core/secret-value.js';
 import { defaultExposeAs, validateEnvName, validateSecretName, validateValue } from '../core/names.js';
@@ -185,6 +185,13 @@ export class SecretsService {
     requireScope(actor, 'secrets:read');
     const s = await this.#find(actor, idOrName, at);
     return this.d.store.secrets.versions(actor.tenantId, s.id);
+  }
+
+  /** Recent egress events that swapped this secret into a request. */
+  async usage(actor: Actor, idOrName: string, at?: { scope?: Scope; scopeId?: string }, limit = 50): Promise<EgressEvent[]> {
+    requireScope(actor, 'secrets:read');
+    const s = await this.#find(actor, idOrName, at);
+    return this.d.store.egress.bySecret(actor.tenantId, s.id, { limit });
   }
 
   /** Which secret named `name` the coordinates resolve to, level by level. */

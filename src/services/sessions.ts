@@ -1,0 +1,66 @@
+import { StandinError, notFound } from '../core/errors.js';
+import { listProviders } from '../core/providers.js';
+import type { SecretMeta } from '../core/types.js';
+import type { ServiceDeps } from './deps.js';
+import { requireScope, type Actor } from './actor.js';
+import type { SecretsService } from './secrets.js';
+
+export type SessionSecretInput = string | { value: string; hosts?: string[]; provider?: string; exposeAs?: string };
+
+const MAX_PER_CALL = 100;
+
+/**
+ * The session-scoped form used by platforms that run one sandbox per agent session: a map of
+ * NAME → value, upserted. A plain string value takes its hosts from a wider secret of the same
+ * name (a session override of a workspace key), or from the provider whose env name it is.
+ */
+export class SessionSecretsService {
+  constructor(private readonly d: ServiceDeps, private readonly secrets: SecretsService) {}
+
+  async set(actor: Actor, sessionId: string, body: Record<string, SessionSecretInput>): Promise<SecretMeta[]> {
+    requireScope(actor, 'secrets:write');
+    this.#checkSession(sessionId);
+    const entries = Object.entries(body ?? {});
+    if (entries.length === 0) throw new StandinError('validation_failed', 'send at least one NAME: value pair');
+    if (entries.length > MAX_PER_CALL) throw new StandinError('validation_failed', `at most ${MAX_PER_CALL} secrets per call`);
+    const out: SecretMeta[] = [];
+    for (const [name, raw] of entries) {
+      const item = typeof raw === 'string' ? { value: raw } : raw;
+      if (!item || typeof item.value !== 'string') throw new StandinError('invalid_value', `${name}: value must be a string`, { field: name });
+      let { hosts, provider } = item;
+      if (!hosts && !provider) {
+        const wider = (await this.d.store.secrets.byName(actor.tenantId, name)).find((s) => s.scope !== 'session' && s.hosts.length);
+        if (wider) {
+          hosts = wider.hosts;
+          provider = wider.provider ?? undefined;
+        } else {
+          provider = listProviders().find((p) => p.exposeAs === name)?.id;
+        }
+      }
+      const { secret } = await this.secrets.create(actor, {
+        name, value: item.value, hosts, provider, exposeAs: item.exposeAs, scope: 'session', scopeId: sessionId, ifExists: 'rotate',
+      });
+      out.push(secret);
+    }
+    return out;
+  }
+
+  async list(actor: Actor, sessionId: string): Promise<Array<{ name: string; version: number; createdAt: string; updatedAt: string }>> {
+    requireScope(actor, 'secrets:read');
+    this.#checkSession(sessionId);
+    if (actor.role !== 'admin') throw notFound(`session ${JSON.stringify(sessionId)}`);
+    const page = await this.d.store.secrets.list(actor.tenantId, { scope: 'session', visible: [{ scope: 'session', ref: sessionId }], limit: 200 });
+    return page.data.map((s) => ({ name: s.name, version: s.version, createdAt: s.createdAt, updatedAt: s.updatedAt }));
+  }
+
+  async delete(actor: Actor, sessionId: string, name: string): Promise<void> {
+    this.#checkSession(sessionId);
+    await this.secrets.delete(actor, name, { scope: 'session', scopeId: sessionId });
+  }
+
+  #checkSession(sessionId: string): void {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(sessionId)) {
+      throw new StandinError('validation_failed', 'a session id is 1–128 letters, digits, ".", "_", ":" or "-"', { field: 'sessionId' });
+    }
+  }
+}
