@@ -99,12 +99,15 @@ function listen(app: Hono, host: string, port: number): Promise<{ server: Server
 }
 
 /** Starts API, dashboard and proxy; `stop()` shuts down gracefully. */
-export async function start(config: Config, opts: { logDestination?: pino.DestinationStream } = {}): Promise<Running> {
+export async function start(config: Config, opts: { logDestination?: pino.DestinationStream; proxy?: boolean } = {}): Promise<Running> {
   const core = await openCore(config, opts);
-  const { startProxy } = await import('./proxy/server.js');
   const http = await listen(buildHttpApp(core), config.host, config.port);
-  const proxy = await startProxy({ core });
-  core.proxyAddress.port = proxy.port;
+  let proxy: { port: number; close(): Promise<void> } = { port: 0, close: async () => {} };
+  if (opts.proxy !== false) {
+    const { startProxy } = await import('./proxy/server.js');
+    proxy = await startProxy({ core });
+    core.proxyAddress.port = proxy.port;
+  }
   const lastUsedTimer = setInterval(() => void core.services.keys.flushLastUsed().catch(() => {}), 5000);
   lastUsedTimer.unref();
   const h = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -64,8 +64,9 @@ export function normalizeServerName(raw: string): string {
 /**
  * Issues and caches the TLS server identities the proxy presents while intercepting.
  *
- * - One ECDSA P-256 key, generated at start, serves every leaf: issuing is then a single signature
- *   (synchronous, ~1.3 ms including the SecureContext) instead of a key generation per host. The key never leaves memory.
+ * - One ECDSA P-256 key, generated at start, serves every leaf: issuing is then one synchronous
+ *   signature (~0.3 ms) plus a SecureContext (~1 ms), no key generation per host. The key never
+ *   leaves memory.
  * - SecureContexts are cached per normalized name in an LRU of `maxEntries`; a hit is a map lookup.
  *   Issuance is synchronous, so concurrent handshakes for one name cannot race: the first issues,
  *   the rest hit the cache (nothing to coalesce).
