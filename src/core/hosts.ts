@@ -45,6 +45,15 @@ const IPV4_RE = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 // percent-decodes (`ex%41.com` → `exa.com`) and would otherwise hide them.
 const FORBIDDEN_RE = /[\s%/\\@?#*:[\]<>^|"'`{}]/;
 
+const PLAIN_RE = /^[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*$/;
+const NUMERIC_LABEL_RE = /(?:^|\.)(?:[0-9]+|0x[0-9a-f]*)$/;
+
+// Fast path for the common case (already lower-case ASCII, no punycode, last label not numeric):
+// such a name is its own UTS #46 / WHATWG form, so the costlier domainToASCII can be skipped.
+function isPlainAscii(name: string): boolean {
+  return name.length <= 253 && PLAIN_RE.test(name) && !name.includes('xn--') && !NUMERIC_LABEL_RE.test(name) && name.split('.').every((l) => LABEL_RE.test(l));
+}
+
 /** True for a normalized IPv4 or IPv6 literal. */
 export function isIpLiteral(host: string): boolean {
   return host.includes(':') || IPV4_RE.test(host);
@@ -72,6 +81,7 @@ export function normalizeHost(input: string): string | null {
   if (FORBIDDEN_RE.test(input)) return null;
   const name = input.endsWith('.') ? input.slice(0, -1) : input;
   if (name.length === 0) return null;
+  if (isPlainAscii(name)) return name;
   const ascii = domainToASCII(name);
   if (ascii.length === 0 || ascii.length > 253) return null;
   if (!ascii.split('.').every((l) => LABEL_RE.test(l))) return null;

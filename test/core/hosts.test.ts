@@ -23,6 +23,8 @@ describe('normalizeHost', () => {
     ['a 63-character label is accepted', `${'a'.repeat(63)}.example`, `${'a'.repeat(63)}.example`],
     ['an underscore is accepted', 'my_host.example', 'my_host.example'],
     ['an empty string is refused', '', null],
+    ['a numeric last label is not a host name (WHATWG reads it as IPv4)', 'example.123', null],
+    ['a short numeric form is read as IPv4 like clients do', '127.1', '127.0.0.1'],
   ];
   for (const [name, input, want] of cases) test(name, () => assert.equal(normalizeHost(input), want));
 });
