@@ -118,8 +118,11 @@ export class SandboxesService {
       if (secret.hosts.length === 0) {
         throw new StandinError('validation_failed', `secret "${secret.name}" has no hosts, so its placeholder could never be swapped; give it hosts, or inject it explicitly`, { field: 'secrets', secret: secret.name });
       }
-      const placeholder = generatePlaceholder(secret.provider ? getProvider(secret.provider)?.placeholderPrefix ?? undefined : undefined);
-      const canonical = placeholder.slice(placeholder.indexOf('stn_ph_'));
+      // A provider prefix (e.g. `sk-`) goes in front of the placeholder so SDKs that check the
+      // key's shape accept it; only the canonical `stn_ph_…` part is hashed and scanned for.
+      const canonical = generatePlaceholder();
+      const prefix = secret.provider ? getProvider(secret.provider)?.placeholderPrefix ?? '' : '';
+      const placeholder = prefix + canonical;
       rows.push({ id: randomId('bnd_'), sandboxId: id, tenantId: actor.tenantId, envName, secretName: secret.name, mode: 'proxy', createdAt: now, placeholderHash: hashToken(canonical) });
       placeholderFor.set(envName, placeholder);
       out[envName] = placeholder;
