@@ -10,6 +10,7 @@ import { ValueCipher } from './crypto/vault-cipher.js';
 import { Store } from './store/store.js';
 import { createServices, type Services } from './services/index.js';
 import { buildApi } from './api/app.js';
+import { buildWeb } from './web/app.js';
 import { loadOrCreateCa, type Ca } from './proxy/ca.js';
 import { settingsCaStore } from './proxy/ca-store.js';
 import { StandinError } from './core/errors.js';
@@ -88,6 +89,7 @@ export function buildHttpApp(core: Core): Hono {
     ready: async () => (await core.store.tenancy.countTenants()) >= 0,
   });
   app.route('/', api);
+  app.route('/', buildWeb({ services: core.services, log: core.log, config: core.config }));
   return app;
 }
 

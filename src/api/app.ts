@@ -50,7 +50,12 @@ export function buildApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
       } catch {
         actorKey = null;
       }
-      log.info({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), apiKeyId: actorKey }, 'api request');
+      try {
+        log.info({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), apiKeyId: actorKey }, 'api request');
+      } catch {
+        // The response is decided (and any mutation committed): a failing log write must not
+        // replace it with an error that makes the client retry a write that succeeded.
+      }
     }
   });
   app.onError(handleError(log));

@@ -14,10 +14,12 @@ export function toStandinError(err: unknown): StandinError {
   if (isStandinError(err)) return err;
   if (err instanceof HTTPException) {
     if (err.status === 413) return new StandinError('payload_too_large', 'the request body is too large');
-    if (err.status === 400) return new StandinError('bad_request', err.message || 'bad request');
+    if (err.status === 400) return new StandinError('bad_request', /malformed json/i.test(err.message) ? 'the body is not valid JSON' : err.message || 'bad request');
     if (err.status === 415) return new StandinError('bad_request', 'send the body as application/json');
   }
-  if (err instanceof SyntaxError) return new StandinError('bad_request', 'the body is not valid JSON');
+  // Malformed JSON bodies arrive as HTTPException 400 from the validator. Any other SyntaxError
+  // is a bug of ours (an invalid RegExp, a JSON.parse of stored data) and must surface as a 500,
+  // not be blamed on the client's body.
   return new StandinError('internal', 'internal error');
 }
 

@@ -6,7 +6,12 @@
  */
 export class Scrubber {
   readonly #values = new Map<string, true>();
-  #pattern: RegExp | null = null;
+  // One RegExp over every value breaks at scale: V8 refuses a pattern past a size limit
+  // ("Regular expression too large" is a SyntaxError), which a single 64 KiB value or a few
+  // thousand ordinary ones reach, and then every log write threw. Patterns are therefore built
+  // in bounded chunks, and values too long for a chunk are replaced with split/join.
+  #patterns: RegExp[] = [];
+  #long: string[] = [];
   #dirty = false;
 
   constructor(private readonly max = 10_000) {}
@@ -36,15 +41,42 @@ export class Scrubber {
 
   scrub(text: string): string {
     if (this.#values.size === 0) return text;
-    if (this.#dirty || !this.#pattern) {
-      // Longest first, so a value that contains another is replaced whole.
-      const alts = [...this.#values.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
-      this.#pattern = new RegExp(alts.join('|'), 'g');
-      this.#dirty = false;
+    if (this.#dirty) this.#rebuild();
+    // Longest first (long values, then chunks in length order), so a value that contains
+    // another is replaced whole.
+    let out = text;
+    for (const v of this.#long) if (out.includes(v)) out = out.split(v).join('[redacted]');
+    for (const p of this.#patterns) out = out.replace(p, '[redacted]');
+    return out;
+  }
+
+  #rebuild(): void {
+    const sorted = [...this.#values.keys()].sort((a, b) => b.length - a.length);
+    this.#long = [];
+    this.#patterns = [];
+    let chunk: string[] = [];
+    let size = 0;
+    for (const v of sorted) {
+      const alt = escapeRegExp(v);
+      if (alt.length > MAX_PATTERN_CHARS / 4) {
+        this.#long.push(v);
+        continue;
+      }
+      if (size + alt.length + 1 > MAX_PATTERN_CHARS && chunk.length) {
+        this.#patterns.push(new RegExp(chunk.join('|'), 'g'));
+        chunk = [];
+        size = 0;
+      }
+      chunk.push(alt);
+      size += alt.length + 1;
     }
-    return text.replace(this.#pattern, '[redacted]');
+    if (chunk.length) this.#patterns.push(new RegExp(chunk.join('|'), 'g'));
+    this.#dirty = false;
   }
 }
+
+/** Characters per RegExp source; far below V8's limit for alternations of literals. */
+const MAX_PATTERN_CHARS = 32 * 1024;
 
 /** The forms a value takes in our output: raw, JSON-escaped, base64 and URL-encoded. */
 function forms(value: string): string[] {

@@ -7,6 +7,7 @@ import { getProvider } from '../core/providers.js';
 import { randomId } from '../crypto/tokens.js';
 import type { Tx } from '../store/store.js';
 import type { SecretFilter, SecretPatch, VersionBlobs } from '../store/repos/secrets.js';
+import { VersionConflictError, isUniqueViolation } from '../store/errors.js';
 import type { ServiceDeps } from './deps.js';
 import { auditRow, requireScope, type Actor } from './actor.js';
 import { SecretAccess } from './secret-access.js';
@@ -99,12 +100,24 @@ export class SecretsService {
       autoBind: input.autoBind ?? false, createdAt: now, updatedAt: now, lastUsedAt: null, createdBy: actor.userId,
     };
     const blobs = await this.#encrypt(meta.tenantId, meta.id, 1, value, username);
-    const created = await this.d.store.transaction(async (tx) => {
-      const s = await tx.secrets.create(meta, blobs);
-      await tx.audit.append(auditRow(actor, 'secrets.create', meta.id, { name: meta.name, scope: meta.scope, scopeRef: meta.scopeRef, version: 1, hosts: meta.hosts }));
-      this.#changed(tx, s);
-      return s;
-    });
+    let created: SecretMeta;
+    try {
+      created = await this.d.store.transaction(async (tx) => {
+        const s = await tx.secrets.create(meta, blobs);
+        await tx.audit.append(auditRow(actor, 'secrets.create', meta.id, { name: meta.name, scope: meta.scope, scopeRef: meta.scopeRef, version: 1, hosts: meta.hosts }));
+        this.#changed(tx, s);
+        return s;
+      });
+    } catch (e) {
+      // A concurrent create of the same name at the same scope won the race after our check.
+      if (!isUniqueViolation(e)) throw e;
+      const winner = await this.d.store.secrets.getAt(actor.tenantId, at, input.name);
+      if (!winner) throw e;
+      if (input.ifExists !== 'rotate') {
+        throw conflict(`a secret named "${input.name}" already exists at scope ${at.scope}; rotate it, or send "ifExists": "rotate"`, { id: winner.id });
+      }
+      return { secret: await this.rotate(actor, winner.id, { value, username }), rotated: true };
+    }
     this.d.scrubber.register(value);
     return { secret: created, rotated: false };
   }
@@ -163,6 +176,9 @@ export class SecretsService {
         });
         break;
       } catch (e) {
+        // Only a lost race is retried; anything else (the audit row could not be written, the
+        // database is down) is a real failure and must not turn into a 409.
+        if (!(e instanceof VersionConflictError)) throw e;
         if (attempt >= 2) throw new StandinError('conflict', 'the secret was rotated concurrently; try again', undefined, { cause: e });
       }
     }
@@ -198,6 +214,11 @@ export class SecretsService {
   async explain(actor: Actor, name: string, coords: Omit<Coordinates, 'tenantId'>) {
     requireScope(actor, 'secrets:read');
     const candidates = await this.d.store.secrets.byName(actor.tenantId, name);
+    // Workspace secrets are stored under the workspace id; accept its name as everywhere else.
+    if (coords.workspaceId) {
+      const ws = await this.d.store.tenancy.getWorkspace(actor.tenantId, coords.workspaceId);
+      if (ws) coords = { ...coords, workspaceId: ws.id };
+    }
     const e = explainResolution(candidates, name, { ...coords, tenantId: actor.tenantId });
     const r = e.result;
     const readable = r.secret ? await this.access.canRead(actor, r.secret) : false;

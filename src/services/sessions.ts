@@ -1,5 +1,7 @@
 import { StandinError, notFound } from '../core/errors.js';
-import { listProviders } from '../core/providers.js';
+import { getProvider, listProviders } from '../core/providers.js';
+import { defaultExposeAs, validateEnvName, validateSecretName, validateValue } from '../core/names.js';
+import { normalizeHostRules } from './host-input.js';
 import type { SecretMeta } from '../core/types.js';
 import type { ServiceDeps } from './deps.js';
 import { requireScope, type Actor } from './actor.js';
@@ -23,10 +25,11 @@ export class SessionSecretsService {
     const entries = Object.entries(body ?? {});
     if (entries.length === 0) throw new StandinError('validation_failed', 'send at least one NAME: value pair');
     if (entries.length > MAX_PER_CALL) throw new StandinError('validation_failed', `at most ${MAX_PER_CALL} secrets per call`);
+    // Every entry is checked before any is written: each one is stored in its own transaction,
+    // so a bad entry found midway would answer 400 while the entries before it stayed stored.
+    const items = entries.map(([name, raw]) => [name, this.#check(name, raw)] as const);
     const out: SecretMeta[] = [];
-    for (const [name, raw] of entries) {
-      const item = typeof raw === 'string' ? { value: raw } : raw;
-      if (!item || typeof item.value !== 'string') throw new StandinError('invalid_value', `${name}: value must be a string`, { field: name });
+    for (const [name, item] of items) {
       let { hosts, provider } = item;
       if (!hosts && !provider) {
         const wider = (await this.d.store.secrets.byName(actor.tenantId, name)).find((s) => s.scope !== 'session' && s.hosts.length);
@@ -56,6 +59,23 @@ export class SessionSecretsService {
   async delete(actor: Actor, sessionId: string, name: string): Promise<void> {
     this.#checkSession(sessionId);
     await this.secrets.delete(actor, name, { scope: 'session', scopeId: sessionId });
+  }
+
+  #check(name: string, raw: SessionSecretInput): Exclude<SessionSecretInput, string> {
+    const item = typeof raw === 'string' ? { value: raw } : raw;
+    const fail = (code: 'validation_failed' | 'invalid_value', why: string): never => {
+      throw new StandinError(code, `${name}: ${why}`, { field: name });
+    };
+    if (!item || typeof item.value !== 'string') fail('invalid_value', 'value must be a string');
+    const nameProblem = validateSecretName(name);
+    if (nameProblem) fail('validation_failed', nameProblem);
+    const valueProblem = validateValue(item.value);
+    if (valueProblem) fail('invalid_value', valueProblem);
+    if (item.hosts !== undefined) normalizeHostRules(item.hosts);
+    if (item.provider && !getProvider(item.provider)) fail('validation_failed', `unknown provider "${item.provider}"; GET /v1/providers lists them`);
+    const envProblem = validateEnvName(item.exposeAs ?? defaultExposeAs(name));
+    if (envProblem) fail('validation_failed', `exposeAs: ${envProblem}`);
+    return item;
   }
 
   #checkSession(sessionId: string): void {

@@ -3,6 +3,7 @@ import { StandinError, conflict } from '../core/errors.js';
 import { generateApiKey, hashToken, randomId, tokenPrefix } from '../crypto/tokens.js';
 import type { ServiceDeps } from './deps.js';
 import { auditRow, requireAdmin, requireScope, type Actor } from './actor.js';
+import { isUniqueViolation } from '../store/errors.js';
 
 export interface InitResult {
   tenantId: string;
@@ -64,10 +65,16 @@ export class TenancyService {
     if (!NAME_RE.test(name)) throw new StandinError('validation_failed', 'workspace name must be 1–64 letters, digits, spaces, ".", "_" or "-", starting with a letter or digit', { field: 'name' });
     if (await this.d.store.tenancy.getWorkspace(actor.tenantId, name)) throw conflict(`workspace "${name}" already exists`);
     const ws: Workspace = { id: randomId('wsp_'), tenantId: actor.tenantId, name, createdAt: new Date().toISOString() };
-    await this.d.store.transaction(async (tx) => {
-      await tx.tenancy.createWorkspace(ws);
-      await tx.audit.append(auditRow(actor, 'workspaces.create', ws.id, { name }));
-    });
+    try {
+      await this.d.store.transaction(async (tx) => {
+        await tx.tenancy.createWorkspace(ws);
+        await tx.audit.append(auditRow(actor, 'workspaces.create', ws.id, { name }));
+      });
+    } catch (e) {
+      // A concurrent create of the same name won the race after our check.
+      if (isUniqueViolation(e)) throw conflict(`workspace "${name}" already exists`);
+      throw e;
+    }
     return ws;
   }
 
@@ -92,6 +99,9 @@ export class TenancyService {
   }
 
   async listUsers(actor: Actor): Promise<User[]> {
+    // The same scope as creating users: without it, any key of an admin user (a CI key holding
+    // only audit:read, say) could enumerate every user and e-mail address of the tenant.
+    requireScope(actor, 'admin');
     requireAdmin(actor, 'list users');
     return this.d.store.tenancy.listUsers(actor.tenantId);
   }

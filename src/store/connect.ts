@@ -20,6 +20,10 @@ export interface Connection {
 export function connect(url: string): Connection {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle pooled connection that the server closes (restart, pg_terminate_backend, failover)
+    // is reported as an 'error' event on the pool; without a listener Node kills the process.
+    // The pool has already discarded the client, so the next query simply opens a new one.
+    pool.on('error', () => {});
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', pgUrl: url };
   }
   const path = url.replace(/^sqlite:(\/\/)?/, '');

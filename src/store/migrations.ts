@@ -178,6 +178,16 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_secret_names_byte_order': {
+      // Secret names are case-sensitive identifiers (DESIGN.md §4). Most PostgreSQL servers default
+      // to a linguistic collation (en_US / ICU), under which `order by name` interleaves cases
+      // ("a" < "B") and the `name >= p and name < p || U+FFFF` prefix range matches "a1" for the
+      // prefix "A". "C" is byte order: the same order and the same prefix matches as SQLite.
+      async up(db: Kysely<any>) {
+        if (dialect !== 'postgres') return;
+        await sql`alter table secrets alter column name type text collate "C"`.execute(db);
+      },
+    },
   };
 }
 

@@ -1,8 +1,8 @@
-import { Migrator, type Kysely } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { connect } from './connect.js';
 import { CodeMigrationProvider, type Dialect } from './migrations.js';
-import { ChangeBus, type Change } from './changes.js';
+import { CHANGE_CHANNEL, ChangeBus, type Change } from './changes.js';
 import { TenancyRepo } from './repos/tenancy.js';
 import { ApiKeysRepo } from './repos/api-keys.js';
 import { SecretsRepo } from './repos/secrets.js';
@@ -75,8 +75,11 @@ export class Store extends Repos {
   }
 
   /**
-   * Runs `fn` in one transaction. Changes it records are published after commit, so caches never
-   * drop an entry before the new state is visible.
+   * Runs `fn` in one transaction. Changes it records are delivered locally after commit, so caches
+   * never drop an entry before the new state is visible. On PostgreSQL the NOTIFY for the other
+   * instances is sent inside the transaction: the server delivers it on commit and drops it on
+   * rollback, and a NOTIFY that fails fails the transaction instead of a committed one reporting
+   * an error while the other instances never hear of it.
    */
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     let changes: Change[] = [];
@@ -84,9 +87,11 @@ export class Store extends Repos {
       const tx = new Tx(trx, this.dialect);
       const r = await fn(tx);
       changes = tx.changes;
+      const payload = this.bus.remotePayload(changes);
+      if (payload) await sql`select pg_notify(${CHANGE_CHANNEL}, ${payload})`.execute(trx);
       return r;
     });
-    if (changes.length) await this.bus.publish(changes);
+    if (changes.length) this.bus.deliverLocal(changes);
     return result;
   }
 

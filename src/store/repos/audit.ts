@@ -73,7 +73,11 @@ export class AuditRepo {
    */
   async append(e: NewAuditEvent): Promise<AuditEvent> {
     if (this.dialect === 'postgres') {
-      await sql`select id from tenants where id = ${e.tenantId} for update`.execute(this.db);
+      // FOR NO KEY UPDATE, not FOR UPDATE: every insert of a row that references the tenant
+      // (secrets, keys, sandboxes…) holds FOR KEY SHARE on it until commit, and FOR UPDATE waits
+      // for those, so two mutations that both inserted such a row deadlocked here. NO KEY UPDATE
+      // still serializes appenders against each other.
+      await sql`select id from tenants where id = ${e.tenantId} for no key update`.execute(this.db);
     }
     const last = await this.db
       .selectFrom('audit_events')

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Page, Scope, ScopeRef, SecretMeta, SecretVersionMeta } from '../../core/types.js';
 import { decodeCursor, encodeCursor, flag, toSecret, toVersion } from '../rows.js';
+import { VersionConflictError, isUniqueViolation } from '../errors.js';
 
 export interface SecretFilter {
   namePrefix?: string;
@@ -125,9 +126,13 @@ export class SecretsRepo {
     await this.db.updateTable('secrets').set(set).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
   }
 
-  /** Adds version current+1 and makes it current. The caller encrypted `b` for exactly that version. */
+  /**
+   * Adds version current+1 and makes it current; call inside a transaction. The caller encrypted
+   * `b` for exactly that version. Throws VersionConflictError when the secret is no longer at
+   * `version - 1`. The pointer moves first: a stale call then writes nothing, and on PostgreSQL a
+   * concurrent rotation waits on the row lock and finds the version moved instead of colliding.
+   */
   async addVersion(tenantId: string, id: string, version: number, b: VersionBlobs, at: string, by: string | null): Promise<void> {
-    await this.insertVersion(tenantId, id, version, b, at, by);
     const r = await this.db
       .updateTable('secrets')
       .set({ current_version: version, updated_at: at })
@@ -135,7 +140,13 @@ export class SecretsRepo {
       .where('id', '=', id)
       .where('current_version', '=', version - 1)
       .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw new Error('concurrent rotation');
+    if (Number(r.numUpdatedRows) !== 1) throw new VersionConflictError(id, version);
+    try {
+      await this.insertVersion(tenantId, id, version, b, at, by);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new VersionConflictError(id, version);
+      throw e;
+    }
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {

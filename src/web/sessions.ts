@@ -1,0 +1,67 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { SecretValue } from '../core/secret-value.js';
+
+/** A dashboard sign-in. Lives in this process's memory only; the cookie carries just a random id. */
+export interface WebSession {
+  /** The API key the user signed in with: its id for display, the key itself to re-authenticate. */
+  keyId: string;
+  /** First characters of the key, to show which key the session uses. */
+  keyPrefix: string;
+  /**
+   * KeysService.authenticate takes the key, not its id, so the session keeps it (in memory, in
+   * a redacting holder) and authenticates it on every request: a revoked or expired key ends
+   * the session on its next request, and the actor always carries the key's current scopes.
+   */
+  key: SecretValue;
+  /** Synchronizer token for the forms of this session. */
+  csrf: string;
+  expiresAt: number;
+}
+
+/** Sessions above this many are refused until old ones expire: memory stays bounded. */
+const MAX_SESSIONS = 10_000;
+
+const idHash = (id: string) => createHash('sha256').update(id).digest('hex');
+
+/** In-memory sessions keyed by the SHA-256 of their id (DESIGN.md §2.10 stores tokens as hashes). */
+export class SessionStore {
+  readonly #byHash = new Map<string, WebSession>();
+
+  constructor(private readonly ttlMs: number, private readonly now: () => number) {}
+
+  /** Starts a session; returns the id for the cookie (256 random bits). */
+  create(apiKey: string, keyId: string, keyPrefix: string): { id: string; session: WebSession } | null {
+    this.sweep();
+    if (this.#byHash.size >= MAX_SESSIONS) return null;
+    const id = randomBytes(32).toString('base64url');
+    const session: WebSession = { keyId, keyPrefix, key: new SecretValue(apiKey), csrf: randomBytes(32).toString('base64url'), expiresAt: this.now() + this.ttlMs };
+    this.#byHash.set(idHash(id), session);
+    return { id, session };
+  }
+
+  /** The live session for a cookie value, or null (unknown or expired; expired ones are removed). */
+  get(id: string | undefined | null): WebSession | null {
+    if (!id || id.length > 128) return null;
+    const h = idHash(id);
+    const s = this.#byHash.get(h);
+    if (!s) return null;
+    if (s.expiresAt <= this.now()) {
+      this.#byHash.delete(h);
+      return null;
+    }
+    return s;
+  }
+
+  destroy(id: string | undefined | null): void {
+    if (id) this.#byHash.delete(idHash(id));
+  }
+
+  sweep(): void {
+    const t = this.now();
+    for (const [h, s] of this.#byHash) if (s.expiresAt <= t) this.#byHash.delete(h);
+  }
+
+  get size(): number {
+    return this.#byHash.size;
+  }
+}
