@@ -15,8 +15,9 @@ import type { EgressEvent } from '../src/core/types.js';
 const OUT = join(import.meta.dirname, '..', 'docs', 'screenshots');
 const LAPTOP = { width: 1366, height: 860 };
 const PHONE = { width: 390, height: 844 };
-/** Long pages are cut here so every image stays small. */
+/** Long pages are cut here so every image stays under 200 KB. */
 const MAX_HEIGHT = { laptop: 1300, phone: 1800 };
+const CUT: Record<string, number> = { audit: 980, providers: 900 };
 
 const sample = (label: string) => `${label}-${randomId('', 32)}`;
 
@@ -58,7 +59,7 @@ async function shoot(page: Page, name: string, kind: 'laptop' | 'phone'): Promis
   const file = join(OUT, `${name}-${kind}.png`);
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
   const width = kind === 'laptop' ? LAPTOP.width : PHONE.width;
-  await page.screenshot({ path: file, fullPage: true, clip: { x: 0, y: 0, width, height: Math.min(height, MAX_HEIGHT[kind]) } });
+  await page.screenshot({ path: file, fullPage: true, clip: { x: 0, y: 0, width, height: Math.min(height, CUT[name] ?? MAX_HEIGHT[kind]) } });
   console.log(`${file} ${Math.round(statSync(file).size / 1024)} KB`);
 }
 
@@ -72,6 +73,11 @@ async function signIn(page: Page, base: string, key: string): Promise<void> {
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const server = await startTestServer({ proxy: false });
+  // The proxy only makes the shown proxy URL carry a real port; the pages work without it.
+  const proxy = await import('../src/proxy/server.js')
+    .then(({ startProxy }) => startProxy({ core: server.running.core }))
+    .then((p) => ((server.running.core.proxyAddress.port = p.port), p))
+    .catch(() => null);
   try {
     const { secretId, sandboxId } = await seed(server);
     const base = server.apiUrl;
@@ -111,6 +117,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await proxy?.close();
     await server.stop();
   }
 }

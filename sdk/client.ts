@@ -160,34 +160,33 @@ export class HttpClient {
 }
 
 /**
- * One list call: `await` it for the first page (`{ data, nextCursor }`), or iterate it with
- * `for await` to walk every item of every page.
+ * One list call. It is a Promise of the first page (`{ data, nextCursor }`), fetched at once, and
+ * an async iterable: `for await` walks every item of every page, starting with that first page.
  */
-export class PageRequest<T> implements PromiseLike<Page<T>>, AsyncIterable<T> {
-  readonly #fetchPage: (cursor: string | undefined) => Promise<Page<T>>;
-  readonly #start: string | undefined;
-  #first: Promise<Page<T>> | undefined;
-
-  constructor(fetchPage: (cursor: string | undefined) => Promise<Page<T>>, startCursor?: string) {
-    this.#fetchPage = fetchPage;
-    this.#start = startCursor;
+export class PageRequest<T> extends Promise<Page<T>> implements AsyncIterable<T> {
+  // then/catch/finally return plain Promises, not PageRequests.
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
   }
 
-  #firstPage(): Promise<Page<T>> {
-    this.#first ??= this.#fetchPage(this.#start);
-    return this.#first;
-  }
+  #fetchPage: (cursor: string | undefined) => Promise<Page<T>> = () => Promise.reject(new Error('not a list request'));
+  #first: Promise<Page<T>> = Promise.resolve({ data: [], nextCursor: null });
 
-  then<R1 = Page<T>, R2 = never>(
-    onfulfilled?: ((value: Page<T>) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return this.#firstPage().then(onfulfilled, onrejected);
+  /** Starts fetching the first page (at `startCursor`, if given). */
+  static start<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>, startCursor?: string): PageRequest<T> {
+    const first = fetchPage(startCursor);
+    const req = new PageRequest<T>((resolve, reject) => first.then(resolve, reject));
+    req.#fetchPage = fetchPage;
+    req.#first = first;
+    // Whoever only iterates never awaits `req` itself; its rejection must not count as unhandled
+    // (awaiting it still throws).
+    req.catch(() => {});
+    return req;
   }
 
   /** Every page, starting with the first. */
   async *pages(): AsyncGenerator<Page<T>> {
-    let page = await this.#firstPage();
+    let page = await this.#first;
     const seen = new Set<string>();
     for (;;) {
       yield page;

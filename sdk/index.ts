@@ -40,10 +40,10 @@ export class SecretsApi {
     return this.http.request('POST', '/v1/secrets', { body: input });
   }
 
-  /** `await` for one page, or `for await` over every secret. */
+  /** `await` for the first page, or `for await` over every secret. */
   list(params: ListSecretsParams = {}): PageRequest<Secret> {
     const { cursor, ...filters } = params;
-    return new PageRequest((c) => this.http.request<Page<Secret>>('GET', '/v1/secrets', { query: { ...filters, cursor: c } }), cursor);
+    return PageRequest.start((c) => this.http.request<Page<Secret>>('GET', '/v1/secrets', { query: { ...filters, cursor: c } }), cursor);
   }
 
   /** One secret by id, or by name at the caller's own scope (or the scope given). */
@@ -130,7 +130,7 @@ export class AuditApi {
   /** Newest first; `await` for one page or `for await` over all rows. */
   list(params: AuditListParams = {}): PageRequest<AuditEntry> {
     const { cursor, ...filters } = params;
-    return new PageRequest((c) => this.http.request<Page<AuditEntry>>('GET', '/v1/audit', { query: { ...filters, cursor: c } }), cursor);
+    return PageRequest.start((c) => this.http.request<Page<AuditEntry>>('GET', '/v1/audit', { query: { ...filters, cursor: c } }), cursor);
   }
 
   /** Checks the tenant's hash chain. */
@@ -149,7 +149,7 @@ export class SandboxesApi {
 
   list(params: PageParams = {}): PageRequest<SandboxInfo> {
     const { cursor, limit } = params;
-    return new PageRequest((c) => this.http.request<Page<SandboxInfo>>('GET', '/v1/sandboxes', { query: { limit, cursor: c } }), cursor);
+    return PageRequest.start((c) => this.http.request<Page<SandboxInfo>>('GET', '/v1/sandboxes', { query: { limit, cursor: c } }), cursor);
   }
 
   get(id: string): Promise<SandboxDetail> {
@@ -165,7 +165,7 @@ export class SandboxesApi {
   egress(id: string, params: EgressListParams = {}): PageRequest<EgressEntry> {
     const { cursor, ...filters } = params;
     const path = `/v1/sandboxes/${seg(id, 'sandbox id')}/egress`;
-    return new PageRequest((c) => this.http.request<Page<EgressEntry>>('GET', path, { query: { ...filters, cursor: c } }), cursor);
+    return PageRequest.start((c) => this.http.request<Page<EgressEntry>>('GET', path, { query: { ...filters, cursor: c } }), cursor);
   }
 }
 

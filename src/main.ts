@@ -103,13 +103,23 @@ function listen(app: Hono, host: string, port: number): Promise<{ server: Server
 /** Starts API, dashboard and proxy; `stop()` shuts down gracefully. */
 export async function start(config: Config, opts: { logDestination?: pino.DestinationStream; proxy?: boolean } = {}): Promise<Running> {
   const core = await openCore(config, opts);
-  const http = await listen(buildHttpApp(core), config.host, config.port);
+  let http: Awaited<ReturnType<typeof listen>> | null = null;
   let proxy: { port: number; close(): Promise<void> } = { port: 0, close: async () => {} };
-  if (opts.proxy !== false) {
-    const { startProxy } = await import('./proxy/server.js');
-    proxy = await startProxy({ core });
-    core.proxyAddress.port = proxy.port;
+  try {
+    http = await listen(buildHttpApp(core), config.host, config.port);
+    if (opts.proxy !== false) {
+      const { startProxy } = await import('./proxy/server.js');
+      proxy = await startProxy({ core });
+      core.proxyAddress.port = proxy.port;
+    }
+  } catch (e) {
+    // Whatever started must stop again, or a failed start leaks a listening socket.
+    const server = http?.server;
+    if (server) await new Promise<void>((r) => server.close(() => r()));
+    await core.close();
+    throw e;
   }
+  const httpServer = http;
   const lastUsedTimer = setInterval(() => void core.services.keys.flushLastUsed().catch(() => {}), 5000);
   lastUsedTimer.unref();
   const h = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -117,13 +127,13 @@ export async function start(config: Config, opts: { logDestination?: pino.Destin
   let stopped: Promise<void> | null = null;
   return {
     core,
-    apiUrl: `http://${h}:${http.port}`,
+    apiUrl: `http://${h}:${httpServer.port}`,
     proxyUrl: `http://${ph}:${proxy.port}`,
     stop() {
       stopped ??= (async () => {
         clearInterval(lastUsedTimer);
         await proxy.close();
-        await new Promise<void>((r) => http.server.close(() => r()));
+        await new Promise<void>((r) => httpServer.server.close(() => r()));
         await core.close();
       })();
       return stopped;

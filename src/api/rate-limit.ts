@@ -32,8 +32,9 @@ export function rateLimit(repo: RateLimitsRepo, limits: RateLimits): MiddlewareH
     if (write) buckets.push([`key:${actor.apiKeyId}:write:${group}`, limits.writesPerKey]);
     let tightest = { limit: limits.perKey, remaining: limits.perKey };
     let exceeded = false;
+    const counts = await repo.hitMany(buckets.map(([b]) => b), window);
     for (const [bucket, limit] of buckets) {
-      const count = await repo.hit(bucket, window);
+      const count = counts.get(bucket) ?? 1;
       const remaining = Math.max(0, limit - count);
       if (remaining < tightest.remaining || (remaining === tightest.remaining && limit < tightest.limit)) tightest = { limit, remaining };
       if (count > limit) exceeded = true;

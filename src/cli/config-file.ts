@@ -116,9 +116,12 @@ export interface Target {
 
 /** Finds the server URL and the API key (see the module comment for the precedence). */
 export async function resolveTarget(flags: { url?: string }, env: Env = process.env, warn: (m: string) => void = () => {}): Promise<Target> {
+  const explicitUrl = flags.url || env.STANDIN_URL;
+  // With both settings in the environment the file plays no part, not even a broken one.
+  if (explicitUrl && env.STANDIN_API_KEY) return { url: explicitUrl, apiKey: env.STANDIN_API_KEY, keySource: 'STANDIN_API_KEY' };
   const file = await readConfigFile(env);
   if (file.warning) warn(file.warning);
-  const url = flags.url || env.STANDIN_URL || file.data?.url || DEFAULT_URL;
+  const url = explicitUrl || file.data?.url || DEFAULT_URL;
   if (env.STANDIN_API_KEY) return { url, apiKey: env.STANDIN_API_KEY, keySource: 'STANDIN_API_KEY' };
   const fileKey = file.data?.apiKey;
   if (!fileKey) {

@@ -19,6 +19,9 @@ import { registerKeyring } from './keyring.js';
 import { registerKeys } from './keys.js';
 import { registerSecrets } from './secrets.js';
 import { registerServe } from './serve.js';
+import { registerRun } from './run.js';
+import { registerEnv } from './env.js';
+import { registerDoctor } from './doctor.js';
 
 /**
  * Command groups in the order `standin --help` lists them. New groups (`standin run`,
@@ -35,6 +38,9 @@ const COMMAND_GROUPS: Array<(program: Command) => void> = [
   registerAudit,
   registerKeyring,
   registerCa,
+  registerRun,
+  registerEnv,
+  registerDoctor,
 ];
 
 const ENV_HELP = `Environment:

@@ -65,7 +65,6 @@ export function registerServe(program: Command): void {
         }
         note(firstKeyBox(init.apiKey, configNote));
       }
-      note(`standin: listening: API ${running.apiUrl}${opts.proxy !== false ? `, proxy ${running.proxyUrl}` : ' (proxy off)'}, database ${describeDatabase(config.databaseUrl)}`);
 
       let stopping = false;
       const shutdown = (signal: NodeJS.Signals) => {
@@ -92,6 +91,8 @@ export function registerServe(program: Command): void {
       };
       process.on('SIGTERM', shutdown);
       process.on('SIGINT', shutdown);
+      // Announced only once the handlers are in place: whoever waits for this line may signal.
+      note(`standin: listening: API ${running.apiUrl}${opts.proxy !== false ? `, proxy ${running.proxyUrl}` : ' (proxy off)'}, database ${describeDatabase(config.databaseUrl)}`);
       // Resolving here leaves the servers running; the signal handlers end the process.
     });
 }

@@ -93,6 +93,7 @@ export async function handleConnect(deps: TunnelDeps, req: IncomingMessage, sock
     } else {
       deps.connections.set(socket, { identity, tunnel: { ...authority, scheme: 'http' }, tlsSocket: null });
       deps.inner.emit('connection', socket);
+      socket.resume(); // paused while peeking; the server's 'data' listener does not undo that
     }
   };
   socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => socket.destroy());

@@ -1,11 +1,11 @@
 import { StandinError, notFound } from '../core/errors.js';
 import { getProvider, listProviders } from '../core/providers.js';
-import { defaultExposeAs, validateEnvName, validateSecretName, validateValue } from '../core/names.js';
+import { defaultExposeAs, validateEnvName, validateSecretName } from '../core/names.js';
 import { normalizeHostRules } from './host-input.js';
 import type { SecretMeta } from '../core/types.js';
 import type { ServiceDeps } from './deps.js';
 import { requireScope, type Actor } from './actor.js';
-import type { SecretsService } from './secrets.js';
+import { checkValue, type SecretsService } from './secrets.js';
 
 export type SessionSecretInput = string | { value: string; hosts?: string[]; provider?: string; exposeAs?: string };
 
@@ -69,8 +69,7 @@ export class SessionSecretsService {
     if (!item || typeof item.value !== 'string') fail('invalid_value', 'value must be a string');
     const nameProblem = validateSecretName(name);
     if (nameProblem) fail('validation_failed', nameProblem);
-    const valueProblem = validateValue(item.value);
-    if (valueProblem) fail('invalid_value', valueProblem);
+    checkValue(item.value, name);
     if (item.hosts !== undefined) normalizeHostRules(item.hosts);
     if (item.provider && !getProvider(item.provider)) fail('validation_failed', `unknown provider "${item.provider}"; GET /v1/providers lists them`);
     const envProblem = validateEnvName(item.exposeAs ?? defaultExposeAs(name));

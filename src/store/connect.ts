@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import SQLite from 'better-sqlite3';
@@ -29,6 +29,8 @@ export function connect(url: string): Connection {
   const path = url.replace(/^sqlite:(\/\/)?/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const sqlite = new SQLite(path);
+  // The database holds only ciphertext, but its metadata is nobody else's business either.
+  if (path !== ':memory:') chmodSync(path, 0o600);
   // WAL lets readers run while the egress writer commits; NORMAL is durable across process
   // crashes in WAL mode (only an OS crash can lose the last transactions).
   sqlite.pragma('journal_mode = WAL');

@@ -10,7 +10,7 @@ import { loadAssets } from './assets.js';
 import { CSRF_FIELD, SIGNIN_COOKIE, crossSite, tokensEqual } from './csrf.js';
 import { FormFields } from './form.js';
 import { isHttps, setSecurityHeaders } from './security.js';
-import { chromeOf, type C, type WebCtx } from './context.js';
+import { chromeOf, doc, type C, type WebCtx } from './context.js';
 import { ErrorPage } from './views/error.js';
 import { SESSION_COOKIE, authRoutes } from './routes/auth.js';
 import { secretRoutes } from './routes/secrets.js';
@@ -112,7 +112,7 @@ export function buildWeb(deps: WebDeps): Hono<WebEnv> {
     if (e.code === 'internal') deps.log.error({ err, requestId, path: c.req.path }, 'dashboard error');
     const status = httpStatus(e.code);
     const message = e.code === 'internal' ? 'Something went wrong on our side. Try again; if it keeps happening, tell your operator the request id below.' : e.message;
-    return c.html(<ErrorPage chrome={chromeOf(ctx, c)} status={status} message={message} requestId={requestId} />, status as 400);
+    return c.html(doc(<ErrorPage chrome={chromeOf(ctx, c)} status={status} message={message} requestId={requestId} />), status as 400);
   }
 
   app.use('*', async (c, next) => (isDashboardPath(c.req.path) ? dashboard(c, next) : next()));

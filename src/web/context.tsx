@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
+import { html } from 'hono/html';
 import type { WebDeps, WebEnv } from './env.js';
 import type { SessionStore } from './sessions.js';
 import type { Asset } from './assets.js';
@@ -22,12 +23,15 @@ export function chromeOf(ctx: WebCtx, c: C): Chrome {
   };
 }
 
+/** A whole document: the doctype keeps browsers out of quirks mode. */
+export const doc = (node: Child) => html`<!DOCTYPE html>${node}`;
+
 /** Renders a signed-in page inside the layout. */
 export function page(ctx: WebCtx, c: C, opts: { title: string; section?: Section; status?: number; body: Child }): Response | Promise<Response> {
   return c.html(
-    <Layout title={opts.title} section={opts.section} chrome={chromeOf(ctx, c)}>
+    doc(<Layout title={opts.title} section={opts.section} chrome={chromeOf(ctx, c)}>
       {opts.body}
-    </Layout>,
+    </Layout>),
     (opts.status ?? 200) as 200,
   );
 }

@@ -240,6 +240,7 @@ describe('secret validation', () => {
     ['a value over 64 KiB is refused', { value: `${MARK}${'x'.repeat(65536)}` }, /limit is 65536 bytes/],
     ['a value over 64 KiB in UTF-8 bytes (but not in characters) is refused', { value: 'é'.repeat(32769) }, /65538 bytes/],
     ['a value that is not a string is refused', { value: 12345 }, /value/],
+    ['a value with an unpaired surrogate (no UTF-8 form) is refused', { value: `${MARK}\ud800-tail` }, /unpaired surrogate/],
     ['an empty name is refused', { name: '' }, /secret name is empty/],
     ['a name starting with "-" is refused', { name: '-lead' }, /letters, digits/],
     ['a name with a space is refused', { name: 'has space' }, /letters, digits/],

@@ -3,7 +3,7 @@
  * and the config file in a temp dir, and only the STANDIN_* settings a test passes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +21,15 @@ export interface CliResult {
 /** Every output a test saw, so it can assert at the end that no canary appeared anywhere. */
 export const transcript: string[] = [];
 
+const homes: string[] = [];
+process.once('exit', () => {
+  for (const h of homes) rmSync(h, { recursive: true, force: true });
+});
+
 /** A fresh HOME with STANDIN_CONFIG inside it; nothing from the outer environment leaks in. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const home = mkdtempSync(join(tmpdir(), 'standin-cli-home-'));
+  homes.push(home);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,

@@ -621,6 +621,17 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         assert.equal(await store.rateLimits.hit(b, 1060), 2, 'a window at the boundary is kept');
       });
 
+      test('hitMany counts one hit in each bucket in one statement, also under concurrency', async () => {
+        const k = `key:${randomId('k')}`;
+        const t = `tenant:${randomId('t')}`;
+        const first = await store.rateLimits.hitMany([k, t, `${k}:write:secrets`], 3000);
+        assert.deepEqual([...first.entries()].sort(), [[k, 1], [`${k}:write:secrets`, 1], [t, 1]].sort());
+        const all = await Promise.all(Array.from({ length: 20 }, (_, i) => store.rateLimits.hitMany(i % 2 ? [t, k] : [k, t], 3000)));
+        assert.deepEqual(all.map((m) => m.get(t)).sort((a, b) => a! - b!), Array.from({ length: 20 }, (_, i) => i + 2));
+        assert.equal(await store.rateLimits.hit(k, 3000), 22, 'hit and hitMany share the counters');
+        assert.deepEqual(await store.rateLimits.hitMany([], 3000), new Map());
+      });
+
       test('putIfAbsent keeps the first value and set overwrites', async () => {
         const k = `ca-${randomId('')}`;
         assert.equal(await store.settings.putIfAbsent(k, 'first', iso()), 'first');

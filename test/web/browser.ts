@@ -20,7 +20,7 @@ export interface Browser {
 }
 
 /** A headless chromium with a fresh profile directory, removed on close. */
-export async function launchBrowser(opts: { viewport?: { width: number; height: number }; deviceScaleFactor?: number; isMobile?: boolean; hasTouch?: boolean } = {}): Promise<Browser> {
+export async function launchBrowser(opts: { viewport?: { width: number; height: number }; deviceScaleFactor?: number; isMobile?: boolean; hasTouch?: boolean; javaScriptEnabled?: boolean } = {}): Promise<Browser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'standin-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -30,6 +30,7 @@ export async function launchBrowser(opts: { viewport?: { width: number; height: 
     deviceScaleFactor: opts.deviceScaleFactor ?? 1,
     isMobile: opts.isMobile,
     hasTouch: opts.hasTouch,
+    javaScriptEnabled: opts.javaScriptEnabled ?? true,
     timeout: 30_000,
   });
   return {

@@ -127,7 +127,9 @@ tbody tr:hover td { background: #fafbfd; }
 td.details { min-width: 240px; max-width: 420px; }
 .kv { display: inline-block; margin: 0 10px 2px 0; overflow-wrap: anywhere; }
 .kv .k { color: var(--muted); }
+code.example { display: inline-block; margin-top: 2px; }
 .scopes { display: flex; flex-wrap: wrap; gap: 4px; }
+td.name { min-width: 130px; }
 td.name a { font-weight: 600; text-decoration: none; }
 td.name a:hover { text-decoration: underline; }
 tr.row-blocked td { background: #fff6f6; }
@@ -163,6 +165,8 @@ pre.once-value { background: #0f172a; color: #e2e8f0; padding: 14px 16px; border
 .auth-card .brand { color: var(--text); margin-bottom: 18px; font-size: 20px; }
 .auth-card .brand:hover { color: var(--text); }
 .auth-card .btn { width: 100%; padding: 10px 15px; }
+.auth-card h1 { margin-bottom: 6px; }
+.auth-card p.muted { margin-bottom: 18px; font-size: 14px; }
 
 /* phones */
 @media (max-width: 760px) {

@@ -6,7 +6,7 @@ import { tokenPrefix } from '../../crypto/tokens.js';
 import type { WebEnv } from '../env.js';
 import { SIGNIN_COOKIE, newToken } from '../csrf.js';
 import { isHttps } from '../security.js';
-import { chromeOf, type C, type WebCtx } from '../context.js';
+import { chromeOf, doc, type C, type WebCtx } from '../context.js';
 import { SignInPage } from '../views/sign-in.js';
 
 export const SESSION_COOKIE = 'standin_session';
@@ -29,7 +29,7 @@ export function authRoutes(app: Hono<WebEnv>, ctx: WebCtx): void {
 
   app.get('/sign-in', (c) => {
     if (c.get('session')) return c.redirect('/secrets', 303);
-    return c.html(<SignInPage chrome={chromeOf(ctx, c)} csrf={signinToken(c)} notice={c.req.query('notice')} />);
+    return c.html(doc(<SignInPage chrome={chromeOf(ctx, c)} csrf={signinToken(c)} notice={c.req.query('notice')} />));
   });
 
   app.post('/sign-in', async (c) => {
@@ -49,7 +49,7 @@ export function authRoutes(app: Hono<WebEnv>, ctx: WebCtx): void {
     } catch (e) {
       if (!isStandinError(e)) throw e;
       ctx.deps.log.info({ requestId: c.get('requestId'), code: e.code }, 'dashboard sign-in refused');
-      return c.html(<SignInPage chrome={chromeOf(ctx, c)} csrf={signinToken(c)} error={e} />, httpStatus(e.code) as 401);
+      return c.html(doc(<SignInPage chrome={chromeOf(ctx, c)} csrf={signinToken(c)} error={e} />), httpStatus(e.code) as 401);
     }
   });
 

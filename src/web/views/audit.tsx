@@ -21,10 +21,11 @@ export const KNOWN_ACTIONS = [
 /** Details as `key value` pairs: they are value-free facts (names, ids, versions, reasons). */
 function Details(props: { details: Record<string, unknown> }) {
   const text = (v: unknown): string => {
-    if (typeof v === 'string') return v || '""';
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(', ') || '[]';
-    const s = JSON.stringify(v) ?? '';
-    return s.length > 160 ? `${s.slice(0, 160)}…` : s;
+    if (v === null || v === undefined || v === '') return '—';
+    if (typeof v !== 'object') return String(v);
+    if (Array.isArray(v)) return v.length ? v.map(text).join(', ') : '—';
+    const s = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}=${text(x)}`).join(' ');
+    return s.length > 200 ? `${s.slice(0, 200)}…` : s;
   };
   return (
     <div>

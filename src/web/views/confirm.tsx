@@ -9,8 +9,7 @@ export function Confirm(props: {
   return (
     <>
       <PageHead title={props.title} crumb={props.crumb} />
-      <section class="card danger-zone" aria-labelledby="confirm-title">
-        <h2 id="confirm-title" class="sr-only">{props.title}</h2>
+      <section class="card danger-zone" aria-label="Confirm">
         {props.children}
         <form method="post" action={props.action} class="actions">
           <Csrf token={props.csrf} />

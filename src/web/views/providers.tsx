@@ -48,11 +48,11 @@ export function ProvidersPage(props: { providers: Provider[] }) {
                   <td data-label="Credential">
                     <div>
                       <div class="small">{how.text}</div>
-                      <code class="small">{how.example}</code>
+                      <code class="example">{how.example}</code>
                     </div>
                   </td>
-                  <td data-label="Env var"><code>{p.exposeAs}</code></td>
-                  <td data-label="Placeholder"><code>{p.placeholderPrefix ?? ''}stn_ph_…</code></td>
+                  <td data-label="Env var" class="nowrap"><code>{p.exposeAs}</code></td>
+                  <td data-label="Placeholder" class="nowrap"><code>{p.placeholderPrefix ?? ''}stn_ph_…</code></td>
                   <td data-label="Actions">
                     <a class="btn btn-secondary btn-small" href={`/secrets/new?provider=${p.id}`} aria-label={`Add a ${p.name} secret`}>Add secret</a>
                   </td>
