@@ -39,6 +39,8 @@ export class DestinationGuard {
   readonly #lookup: Lookup;
   readonly #ttlMs: number;
   readonly #dns = new Map<string, { at: number; answer: Promise<string[]> }>();
+  /** Decisions per host for the DNS TTL: the same answer always gets the same decision. */
+  readonly #decided = new Map<string, { at: number; result: GuardResult }>();
 
   constructor(opts: GuardOptions) {
     this.#allow = parseAllowList(opts.allow.join(','));
@@ -49,6 +51,18 @@ export class DestinationGuard {
 
   /** Resolves a normalized host (IPv6 without brackets) and picks an address that passes. */
   async check(host: string): Promise<GuardResult> {
+    const now = Date.now();
+    const hit = this.#decided.get(host);
+    if (hit && now - hit.at < this.#ttlMs) return hit.result;
+    const result = await this.#check(host);
+    if (result.ok || result.code === 'ssrf_blocked') {
+      this.#decided.set(host, { at: now, result });
+      if (this.#decided.size > 10_000) this.#decided.delete(this.#decided.keys().next().value as string);
+    }
+    return result;
+  }
+
+  async #check(host: string): Promise<GuardResult> {
     let addresses: string[];
     if (isIP(host)) addresses = [host];
     else {

@@ -66,6 +66,7 @@ export class EventWriter {
   #touch = new Set<string>();
   #lastTouch = 0;
   #timer: NodeJS.Timeout | null = null;
+  #due = 0;
   #flushing: Promise<void> | null = null;
   #waiters: Array<() => void> = [];
   #failures = 0;
@@ -122,10 +123,12 @@ export class EventWriter {
 
   #schedule(ms: number): void {
     if (this.#closed && ms > 0) return;
+    const due = Date.now() + ms;
     if (this.#timer) {
-      if (ms > 0) return;
+      if (due >= this.#due) return; // an earlier flush is already planned
       clearTimeout(this.#timer);
     }
+    this.#due = due;
     this.#timer = setTimeout(() => {
       this.#timer = null;
       void this.flush();

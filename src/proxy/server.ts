@@ -51,7 +51,8 @@ export async function startProxy({ core }: { core: Core }): Promise<RunningProxy
   const guard = new DestinationGuard({ allow: config.egressAllow, resolve: config.resolve });
   const events = new EventWriter(store, log);
   const leafs = new LeafCertFactory(core.ca);
-  const deps: PipelineDeps = { auth, cache, guard, pools, events, log };
+  const requestLog = log.child({}, { redact: { paths: [] } });
+  const deps: PipelineDeps = { auth, cache, guard, pools, events, log, requestLog };
   const connections = new WeakMap<object, ConnectionInfo>();
 
   const unsubscribe = store.bus.subscribe((c) => {

@@ -74,8 +74,9 @@ class PromiseMap<K, V> {
 
 export class SwapCache {
   readonly #d: SwapCacheDeps;
+  /** Keyed by the placeholder itself: a hit costs no hashing. */
   readonly #bindings: PromiseMap<string, Binding | null>;
-  /** sandbox id → placeholder hashes cached for it, to drop them when the sandbox goes. */
+  /** sandbox id → placeholders cached for it, to drop them when the sandbox goes. */
   readonly #bindingsBySandbox = new Map<string, Set<string>>();
   /** tenant → secret name → sandbox id → resolution. */
   readonly #resolved = new Map<string, Map<string, Map<string, Promise<SecretMeta | null>>>>();
@@ -93,10 +94,10 @@ export class SwapCache {
 
   /** The binding whose placeholder is `token` (a canonical `stn_ph_…`), or null. */
   binding(token: string): Promise<Binding | null> {
-    const hash = hashToken(token);
     return this.#bindings.get(
-      hash,
+      token,
       async () => {
+        const hash = hashToken(token);
         const row = await this.#d.store.sandboxes.bindingByPlaceholderHash(hash);
         return row && row.binding.mode === 'proxy' && tokenHashEquals(row.hash, hash) ? row.binding : null;
       },
@@ -105,7 +106,7 @@ export class SwapCache {
         if (!b) return;
         let set = this.#bindingsBySandbox.get(b.sandboxId);
         if (!set) this.#bindingsBySandbox.set(b.sandboxId, (set = new Set()));
-        set.add(hash);
+        set.add(token);
       },
     );
   }
@@ -184,7 +185,7 @@ export class SwapCache {
         break;
       }
       case 'sandbox': {
-        for (const hash of this.#bindingsBySandbox.get(c.id) ?? []) this.#bindings.map.delete(hash);
+        for (const token of this.#bindingsBySandbox.get(c.id) ?? []) this.#bindings.map.delete(token);
         this.#bindingsBySandbox.delete(c.id);
         for (const bySandbox of this.#resolved.get(c.tenantId)?.values() ?? []) bySandbox.delete(c.id);
         this.#bodyScan.delete(c.id);

@@ -5,14 +5,14 @@
  * every one is allowed, produce the rewritten headers and target plus what the response must
  * redact. Any "no" throws {@link SwapDenied}: the request is not forwarded at all.
  */
-import { decideSwap, type Denial, type Destination } from '../core/policy.js';
+import { decideSwap, type Decision, type Denial, type Destination } from '../core/policy.js';
 import {
   findPlaceholders, replaceAll, scanHeaderValue, scanQuery, swapHeaderValue, swapQuery, type Replacement,
 } from '../core/placeholder.js';
 import { getProvider } from '../core/providers.js';
-import type { Binding, Sandbox } from '../core/types.js';
+import type { Binding, Sandbox, SecretMeta } from '../core/types.js';
 import { valuePairs, wire, type RedactionPair } from './redact.js';
-import type { SwapCache } from './swap-cache.js';
+import type { SecretMaterial, SwapCache } from './swap-cache.js';
 
 /** One secret swapped into a request: what the egress event and the usage audit record. */
 export interface SwapUse {
@@ -47,10 +47,24 @@ export interface SwapContext {
 interface Allowed {
   use: SwapUse;
   value: string;
+  /** The value as latin1 view of its UTF-8 bytes: how it goes into headers and bodies. */
+  wireValue: string;
   username: string | null;
   prefix: string | undefined;
   /** What the sandbox holds: provider prefix + placeholder; what redaction puts back. */
   placeholderText: string;
+  pairs: RedactionPair[];
+}
+
+/** Per decrypted version: the wire form and the redaction pairs, computed once, not per request. */
+const derived = new WeakMap<SecretMaterial, { wire: string; pairs: Map<string, RedactionPair[]> }>();
+
+function derive(m: SecretMaterial, value: string, placeholderText: string): { wire: string; pairs: RedactionPair[] } {
+  let d = derived.get(m);
+  if (!d) derived.set(m, (d = { wire: wire(value), pairs: new Map() }));
+  let pairs = d.pairs.get(placeholderText);
+  if (!pairs) d.pairs.set(placeholderText, (pairs = valuePairs(value, placeholderText)));
+  return { wire: d.wire, pairs };
 }
 
 export interface SwapPlan {
@@ -65,22 +79,49 @@ export interface SwapPlan {
 
 const BASIC_RE = /^(basic[ \t]+)([A-Za-z0-9+/=_-]+)[ \t]*$/i;
 
+/**
+ * Decisions already taken for a resolved secret, by sandbox, binding and destination. Keyed by the
+ * cached SecretMeta object, so any change (which replaces that object) starts afresh. The
+ * decision is pure, so its result for the same inputs never changes.
+ */
+const decisions = new WeakMap<object, Map<string, Decision>>();
+
+function decideCached(ctx: SwapContext, binding: Binding | null, secret: SecretMeta | null): Decision {
+  const input = { sandbox: ctx.sandbox, binding, secret, destination: ctx.destination, sniHost: ctx.sniHost, requestHost: ctx.requestHost };
+  if (secret === null || binding === null) return decideSwap(input);
+  const dst = ctx.destination;
+  const key = `${ctx.sandbox.id}\n${binding.id}\n${binding.envName}\n${dst.scheme}\n${dst.host}\n${dst.port}\n${dst.tlsVerified}\n${ctx.sniHost}\n${ctx.requestHost}`;
+  let byKey = decisions.get(secret);
+  if (!byKey) decisions.set(secret, (byKey = new Map()));
+  let d = byKey.get(key);
+  if (!d) {
+    d = decideSwap(input);
+    if (byKey.size < 1000) byKey.set(key, d);
+  }
+  return d;
+}
+
 /** Decides one placeholder for this request. Throws SwapDenied. */
 async function decide(cache: SwapCache, ctx: SwapContext, token: string): Promise<Allowed> {
   const binding: Binding | null = await cache.binding(token);
   const own = binding !== null && binding.sandboxId === ctx.sandbox.id;
   const secret = own ? await cache.secretFor(ctx.sandbox, binding.secretName) : null;
-  const d = decideSwap({ sandbox: ctx.sandbox, binding, secret, destination: ctx.destination, sniHost: ctx.sniHost, requestHost: ctx.requestHost });
+  const d = decideCached(ctx, binding, secret);
   if (!d.allow) throw new SwapDenied(d, token, own ? { envName: binding.envName, secretName: binding.secretName } : null);
   const s = secret as NonNullable<typeof secret>;
   const m = await cache.material(s);
   const prefix = s.provider ? getProvider(s.provider)?.placeholderPrefix : undefined;
+  const value = m.value.reveal();
+  const placeholderText = (prefix ?? '') + token;
+  const w = derive(m, value, placeholderText);
   return {
     use: { secretId: s.id, binding: (binding as Binding).envName, secret: s.name, version: m.version },
-    value: m.value.reveal(),
+    value,
+    wireValue: w.wire,
     username: m.username?.reveal() ?? null,
     prefix,
-    placeholderText: (prefix ?? '') + token,
+    placeholderText,
+    pairs: w.pairs,
   };
 }
 
@@ -101,7 +142,7 @@ function swapBasicWithUsername(value: string, allowed: ReadonlyMap<string, Allow
   const map = new Map<string, Replacement>();
   for (const f of found) {
     const a = allowed.get(f.token);
-    if (a) map.set(f.token, { value: wire(a.value), ...(a.prefix ? { prefix: a.prefix } : {}) });
+    if (a) map.set(f.token, { value: a.wireValue, ...(a.prefix ? { prefix: a.prefix } : {}) });
   }
   return (m[1] as string) + Buffer.from(`${wire(owner.username)}:${replaceAll(password, map)}`, 'latin1').toString('base64');
 }
@@ -134,7 +175,7 @@ export async function planSwaps(cache: SwapCache, ctx: SwapContext, headers: str
   };
   const onWire = (t: string): Replacement | undefined => {
     const a = allowed.get(t);
-    return a && { value: wire(a.value), ...(a.prefix ? { prefix: a.prefix } : {}) };
+    return a && { value: a.wireValue, ...(a.prefix ? { prefix: a.prefix } : {}) };
   };
   for (const i of headerHits ?? []) {
     const before = out[i] as string;
@@ -150,7 +191,7 @@ export async function planSwaps(cache: SwapCache, ctx: SwapContext, headers: str
   const uses: SwapUse[] = [];
   for (const a of allowed.values()) {
     uses.push(a.use);
-    redactions.push(...valuePairs(a.value, a.placeholderText));
+    redactions.push(...a.pairs);
   }
   return { headers: out, target: newTarget, uses, redactions };
 }
@@ -168,7 +209,7 @@ export function bodyDecider(cache: SwapCache, ctx: SwapContext, plan: SwapPlan):
     if (!secret?.bodyPlaceholders) return undefined;
     const a = await decide(cache, ctx, token);
     if (!plan.uses.some((u) => u.secretId === a.use.secretId && u.binding === a.use.binding)) plan.uses.push(a.use);
-    plan.redactions.push(...valuePairs(a.value, a.placeholderText));
-    return { value: wire(a.value), ...(a.prefix ? { prefix: a.prefix } : {}) };
+    plan.redactions.push(...a.pairs);
+    return { value: a.wireValue, ...(a.prefix ? { prefix: a.prefix } : {}) };
   };
 }

@@ -10,8 +10,14 @@ export class AuditService {
 
   async list(actor: Actor, f: AuditFilter): Promise<Page<AuditEvent>> {
     requireScope(actor, 'audit:read');
+    const filter: AuditFilter = { ...f, apiKeyIds: undefined };
     // A workspace-limited key sees its workspace's rows only.
-    const filter = actor.workspaceId ? { ...f, workspaceId: actor.workspaceId } : f;
+    if (actor.workspaceId) filter.workspaceId = actor.workspaceId;
+    // A member sees the rows of their own keys only: other rows name other users' private
+    // (user-scoped) secrets, their hosts and sandboxes, which members may not list otherwise.
+    if (actor.role !== 'admin') {
+      filter.apiKeyIds = (await this.d.store.apiKeys.list(actor.tenantId, { userId: actor.userId, includeRevoked: true })).map((k) => k.id);
+    }
     return this.d.store.audit.list(actor.tenantId, filter);
   }
 

@@ -139,6 +139,16 @@ export class SandboxesService {
     const injectedValues: Array<{ env: string; secret: SecretMeta }> = [];
     for (const [name, envName] of injected) {
       const s = resolve(name);
+      // Env mode hands the plaintext to the caller. Values are write-only, so only a key that
+      // may write this secret (and so could have set the value) may inject it; anyone else binds
+      // it in proxy mode, where the sandbox sees a placeholder. Without this, a member key read
+      // any admin-written tenant or workspace secret through `inject`.
+      await this.secrets.access.assertWritable(actor, { scope: s.scope, ref: s.scopeRef }).catch((e: unknown) => {
+        if (e instanceof StandinError && e.code === 'forbidden') {
+          throw new StandinError('forbidden', `secret "${s.name}" may be bound (proxy mode) but not injected with this key: injecting reveals its value, which only a key that may write the secret may do`, { field: 'inject', secret: s.name });
+        }
+        throw e;
+      });
       const e = envName || s.exposeAs;
       const p = validateEnvName(e);
       if (p) throw new StandinError('validation_failed', p, { field: 'inject' });

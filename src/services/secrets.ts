@@ -220,6 +220,15 @@ export class SecretsService {
   /** Which secret named `name` the coordinates resolve to, level by level. */
   async explain(actor: Actor, name: string, coords: Omit<Coordinates, 'tenantId'>) {
     requireScope(actor, 'secrets:read');
+    if (actor.role !== 'admin') {
+      // A member explains only coordinates they could give a sandbox themselves: otherwise the
+      // hit/miss walk tells them which private secrets other users and platform sessions hold.
+      if (coords.userId && coords.userId !== actor.userId) throw new StandinError('forbidden', "a user key may only explain its own user's coordinates", { field: 'userId' });
+      if (coords.externalWorkspace || coords.externalUser || coords.sessionId) {
+        throw new StandinError('forbidden', 'only an admin key may explain external ids or sessions');
+      }
+      if (coords.sandboxId && !(await this.access.canRead(actor, { scope: 'sandbox', scopeRef: coords.sandboxId }))) throw notFound(`sandbox ${JSON.stringify(coords.sandboxId)}`);
+    }
     const candidates = await this.d.store.secrets.byName(actor.tenantId, name);
     // Workspace secrets are stored under the workspace id; accept its name as everywhere else.
     if (coords.workspaceId) {
@@ -229,9 +238,14 @@ export class SecretsService {
     const e = explainResolution(candidates, name, { ...coords, tenantId: actor.tenantId });
     const r = e.result;
     const readable = r.secret ? await this.access.canRead(actor, r.secret) : false;
+    const steps = [];
+    for (const st of e.steps) {
+      const c = candidates.find((x) => x.scope === st.scope && x.scopeRef === st.scopeRef);
+      steps.push({ ...st, secretId: c && (await this.access.canRead(actor, c)) ? c.id : null });
+    }
     return {
       name,
-      steps: e.steps.map((st) => ({ ...st, secretId: candidates.find((c) => c.scope === st.scope && c.scopeRef === st.scopeRef)?.id ?? null })),
+      steps,
       resolved: r.secret
         ? { scope: r.scope, scopeRef: r.scopeRef, secretId: readable ? r.secret.id : null, version: readable ? r.secret.version : null }
         : null,

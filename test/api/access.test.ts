@@ -219,3 +219,62 @@ describe('member keys and default scopes', () => {
     expectStatus(await call(s, 'POST', '/v1/secrets', { key: k.key, body: { name: 'ws-other', value: 'ws-other-value', scope: 'workspace', scopeId: otherWs } }), 403);
   });
 });
+
+describe('what a member can learn about other users', () => {
+  let alice: { userId: string; key: string; keyId: string };
+  let bob: { userId: string; key: string; keyId: string };
+  let bobSecret: string;
+  before(async () => {
+    alice = await createMember(s, 'alice-nosy');
+    bob = await createMember(s, 'bob-private');
+    const r = await call(s, 'POST', '/v1/secrets', { key: bob.key, body: { name: 'bobs-bank-login', value: 'bobs-bank-value-1', hosts: ['bank.example.com'] } });
+    expectStatus(r, 201);
+    bobSecret = r.body.id;
+    expectStatus(await call(s, 'POST', '/v1/secrets', { body: { name: 'shared-deploy-token', value: 'SHARED-DEPLOY-PLAINTEXT', hosts: ['deploy.example.com'] } }), 201);
+  });
+
+  test('a member\'s audit log holds only their own actions', async () => {
+    expectStatus(await call(s, 'POST', '/v1/secrets', { key: alice.key, body: { name: 'alice-own', value: 'alice-own-value-1', hosts: ['a.example.com'] } }), 201);
+    const r = await call(s, 'GET', '/v1/audit?limit=500', { key: alice.key });
+    expectStatus(r, 200);
+    assert.ok(r.body.data.length >= 1);
+    assert.ok(r.body.data.every((e: any) => e.actor.includes(alice.userId)), 'only rows alice caused');
+    assert.equal(r.text.includes('bobs-bank-login'), false, 'bob\'s private secret name does not leak through the audit log');
+    assert.equal(r.text.includes(bobSecret), false);
+    const asked = await call(s, 'GET', `/v1/audit?limit=500&apiKeyId=${bob.keyId}`, { key: alice.key });
+    assert.deepEqual(asked.body.data, [], 'not even when asking for bob\'s key');
+    const admin = await call(s, 'GET', `/v1/audit?limit=500&apiKeyId=${bob.keyId}`);
+    assert.ok(admin.body.data.length >= 1, 'an admin still sees everyone');
+  });
+
+  test('a member may not explain another user\'s coordinates, and explain shows ids only of readable secrets', async () => {
+    const other = await call(s, 'GET', `/v1/secrets/explain?name=bobs-bank-login&userId=${bob.userId}`, { key: alice.key });
+    expectStatus(other, 403);
+    for (const q of ['sessionId=s-1', 'externalUser=xu-1', 'externalWorkspace=xw-1']) {
+      expectStatus(await call(s, 'GET', `/v1/secrets/explain?name=x&${q}`, { key: alice.key }), 403, q);
+    }
+    const own = await call(s, 'GET', `/v1/secrets/explain?name=shared-deploy-token&userId=${alice.userId}`, { key: alice.key });
+    expectStatus(own, 200);
+    assert.equal(own.body.resolved?.scope, 'tenant');
+    const admin = await call(s, 'GET', `/v1/secrets/explain?name=bobs-bank-login&userId=${bob.userId}`);
+    assert.equal(admin.body.resolved?.secretId, bobSecret, 'an admin explains anyone\'s coordinates');
+    const wsKey = await createKey(s, { name: 'ws-admin-explain', workspaceId: await createWorkspace(s, 'explain-limited') });
+    const limited = await call(s, 'GET', `/v1/secrets/explain?name=bobs-bank-login&userId=${bob.userId}`, { key: wsKey.key });
+    expectStatus(limited, 200);
+    assert.equal(JSON.stringify(limited.body).includes(bobSecret), false, 'a secret the caller cannot read is shown without its id');
+  });
+
+  test('a member cannot read a shared secret\'s value by injecting it into a sandbox', async () => {
+    const r = await call(s, 'POST', '/v1/sandboxes', { key: alice.key, body: { inject: ['shared-deploy-token'] } });
+    expectStatus(r, 403);
+    assert.equal(r.text.includes('SHARED-DEPLOY-PLAINTEXT'), false);
+    assert.match(r.body.error.message, /inject/);
+    const proxied = await call(s, 'POST', '/v1/sandboxes', { key: alice.key, body: { secrets: { DEPLOY_TOKEN: 'shared-deploy-token' } } });
+    expectStatus(proxied, 201, 'binding it in proxy mode (placeholder only) is fine');
+    assert.equal(proxied.text.includes('SHARED-DEPLOY-PLAINTEXT'), false);
+    const own = await call(s, 'POST', '/v1/sandboxes', { key: alice.key, body: { inject: ['alice-own'] } });
+    expectStatus(own, 201, 'a member may inject a secret they could write themselves');
+    const admin = await call(s, 'POST', '/v1/sandboxes', { body: { inject: ['shared-deploy-token'] } });
+    expectStatus(admin, 201, 'an admin may inject the shared secret');
+  });
+});

@@ -9,6 +9,8 @@ export type NewAuditEvent = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
 
 export interface AuditFilter {
   apiKeyId?: string;
+  /** Only rows made with one of these keys (a member's own keys); empty means none. */
+  apiKeyIds?: string[];
   workspaceId?: string;
   action?: string;
   target?: string;
@@ -105,6 +107,10 @@ export class AuditRepo {
     const limit = Math.min(Math.max(f.limit ?? 50, 1), 500);
     let q = this.db.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId);
     if (f.apiKeyId) q = q.where('api_key_id', '=', f.apiKeyId);
+    if (f.apiKeyIds) {
+      if (f.apiKeyIds.length === 0) return { data: [], nextCursor: null };
+      q = q.where('api_key_id', 'in', f.apiKeyIds);
+    }
     if (f.workspaceId) q = q.where('workspace_id', '=', f.workspaceId);
     if (f.action) q = f.action.endsWith('*') ? q.where('action', 'like', `${f.action.slice(0, -1)}%`) : q.where('action', '=', f.action);
     if (f.target) q = q.where('target', '=', f.target);
