@@ -4,19 +4,19 @@
  *
  *   npx tsx bench/proxy.ts
  *
- * Layout: standin runs in this process (as in production, with its real logger, SQLite store and
- * batched event writer); the upstream and the load generator are child processes, so neither
- * shares standin's event loop. Everything stays on 127.0.0.1.
- *
- * Figures: concurrency 1 (p50/p99, added p50), concurrency 32 (req/s and ratio), the cost of a new
- * connection, and per-request cost with 10 vs 100,000 bindings in the store. Bounded: fixed
- * request counts and durations, well under 60 s in total.
+ * Layout: standin runs in this process (as in production: real logger, SQLite store, batched
+ * event writer). The upstream, the load generator and a *bare* interception proxy (CONNECT + TLS
+ * interception + undici pool and nothing else) are child processes. The bare proxy separates
+ * what the architecture costs on this machine from what standin's pipeline adds. Modes are
+ * interleaved in rounds, so a machine whose load drifts (CI, shared hosts) skews them alike.
+ * Everything stays on 127.0.0.1; fixed counts and durations keep the run well under 60 s.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import type { AddressInfo, Socket } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import tls from 'node:tls';
@@ -24,14 +24,35 @@ import { fileURLToPath } from 'node:url';
 
 const SELF = fileURLToPath(import.meta.url);
 const NAME = 'api.openai.com';
-const role = process.argv[2] ?? 'main';
+const ROUNDS = 5;
+
+/** One way to reach the upstream. */
+interface Target {
+  name: string;
+  /** Absent: straight to the upstream. */
+  proxyUrl?: string;
+  proxyCa?: string;
+  authorization: string;
+}
+
+interface Job {
+  kind: 'latency' | 'throughput' | 'newconn';
+  port: number;
+  upstreamCa: string;
+  targets: Target[];
+  concurrency: number;
+  /** Per target per round: requests (latency, newconn) or milliseconds (throughput). */
+  perRound: number;
+  rounds: number;
+}
+
+type JobResult = Record<string, { lat: number[]; rps: number }>;
 
 // --- child: the upstream -------------------------------------------------------------------------
 
 function runUpstream(cert: { cert: string; key: string }): void {
   const body = JSON.stringify({ object: 'list', data: [{ id: 'gpt-bench', object: 'model' }] });
   const server = https.createServer({ ...cert, keepAliveTimeout: 60_000 }, (req, res) => {
-    // Touch the header the proxy swapped, like a real API would.
     if (!String(req.headers.authorization).startsWith('Bearer ')) res.statusCode = 401;
     req.resume();
     req.on('end', () => {
@@ -43,73 +64,129 @@ function runUpstream(cert: { cert: string; key: string }): void {
   server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));
 }
 
-// --- child: the load generator -------------------------------------------------------------------
+// --- child: a bare interception proxy ------------------------------------------------------------
 
-interface LoadJob {
-  kind: 'latency' | 'throughput' | 'newconn';
-  via: 'direct' | 'proxy';
-  concurrency: number;
-  count: number;
-  ms?: number;
-  port: number;
-  authorization: string;
-  upstreamCa: string;
-  proxyUrl?: string;
-  proxyCa?: string;
+async function runBareProxy(upstreamPort: number, upstreamCa: string): Promise<void> {
+  const { Pool } = await import('undici');
+  const { Ca, generateCa } = await import('../src/proxy/ca.js');
+  const { LeafCertFactory } = await import('../src/proxy/leaf-certs.js');
+  const ca = await Ca.load(await generateCa());
+  const leafs = new LeafCertFactory(ca);
+  const pool = new Pool(`https://127.0.0.1:${upstreamPort}`, { connections: 256, connect: { ca: upstreamCa, servername: NAME } });
+  const inner = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    const headers: string[] = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const n = (req.rawHeaders[i] as string).toLowerCase();
+      if (n !== 'connection' && n !== 'host') headers.push(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
+    }
+    headers.push('host', NAME);
+    pool.dispatch({ method: req.method as 'GET', path: req.url ?? '/', headers, body: null }, {
+      onRequestStart() {},
+      onResponseStart(_c, status, h) {
+        const out: string[] = [];
+        for (const k of Object.keys(h)) if (k !== 'connection' && k !== 'keep-alive') out.push(k, String(h[k]));
+        res.writeHead(status, out);
+        res.cork();
+        process.nextTick(() => res.uncork());
+      },
+      onResponseData(_c, chunk) {
+        res.write(chunk);
+      },
+      onResponseEnd() {
+        res.end();
+      },
+      onResponseError(_c, e) {
+        res.destroy(e);
+      },
+    });
+  });
+  const server = http.createServer({ noDelay: true });
+  server.on('connect', (_req: unknown, socket: Socket) => {
+    socket.setNoDelay(true);
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    const t = new tls.TLSSocket(socket, { isServer: true, secureContext: leafs.secureContextFor(NAME), SNICallback: leafs.SNICallback, ALPNProtocols: ['http/1.1'] });
+    t.on('error', () => t.destroy());
+    inner.emit('connection', t);
+  });
+  server.listen(0, '127.0.0.1', () => process.send?.({ url: `http://bare:bare@127.0.0.1:${(server.address() as AddressInfo).port}`, caPem: ca.certPem }));
 }
 
+// --- child: the load generator -------------------------------------------------------------------
+
 async function runClient(): Promise<void> {
-  const { Pool, ProxyAgent, Client } = await import('undici');
-  const dispatcherFor = (job: LoadJob, connections: number) =>
-    job.via === 'direct'
-      ? new Pool(`https://127.0.0.1:${job.port}`, { connections, pipelining: 1, connect: { ca: job.upstreamCa, servername: NAME } })
-      : new ProxyAgent({ uri: job.proxyUrl!, requestTls: { ca: job.proxyCa!, servername: NAME }, clientFactory: (origin, opts) => new Pool(origin, { ...opts, connections, pipelining: 1 }) });
-  const url = (job: LoadJob) => (job.via === 'direct' ? '/v1/models' : `https://${NAME}:${job.port}/v1/models`);
-  const one = async (d: import('undici').Dispatcher, job: LoadJob): Promise<number> => {
-    const t = process.hrtime.bigint();
-    const opts = { method: 'GET' as const, headers: { authorization: job.authorization, host: `${NAME}:${job.port}` } };
-    const r = job.via === 'direct' ? await d.request({ ...opts, path: url(job) }) : await (await import('undici')).request(url(job), { ...opts, dispatcher: d });
+  const undici = await import('undici');
+  const { Pool, ProxyAgent, Client } = undici;
+  type D = import('undici').Dispatcher;
+  const make = (job: Job, t: Target, connections: number, fresh = false): D => {
+    if (!t.proxyUrl) {
+      const connect = { ca: job.upstreamCa, servername: NAME, ...(fresh ? { maxCachedSessions: 0 } : {}) };
+      return fresh ? new Client(`https://127.0.0.1:${job.port}`, { connect }) : new Pool(`https://127.0.0.1:${job.port}`, { connections, pipelining: 1, connect });
+    }
+    const requestTls = { ca: t.proxyCa, servername: NAME, ...(fresh ? { maxCachedSessions: 0 } : {}) };
+    return new ProxyAgent({ uri: t.proxyUrl, requestTls, clientFactory: (origin, opts) => new Pool(origin, { ...opts, connections, pipelining: 1 }) });
+  };
+  const one = async (d: D, job: Job, t: Target): Promise<number> => {
+    const start = process.hrtime.bigint();
+    const opts = { method: 'GET' as const, headers: { authorization: t.authorization, host: `${NAME}:${job.port}` } };
+    const r = t.proxyUrl ? await undici.request(`https://${NAME}:${job.port}/v1/models`, { ...opts, dispatcher: d }) : await d.request({ ...opts, path: '/v1/models' });
     await r.body.dump();
-    if (r.statusCode !== 200) throw new Error(`status ${r.statusCode}`);
-    return Number(process.hrtime.bigint() - t) / 1e6;
+    if (r.statusCode !== 200) throw new Error(`${t.name}: status ${r.statusCode}`);
+    return Number(process.hrtime.bigint() - start) / 1e6;
   };
 
-  process.on('message', async (job: LoadJob) => {
-    try {
-      if (job.kind === 'newconn') {
-        // Every request on a fresh connection (fresh TLS, fresh tunnel), sequentially.
-        const lat: number[] = [];
-        for (let i = 0; i < job.count; i++) {
-          const d =
-            job.via === 'direct'
-              ? new Client(`https://127.0.0.1:${job.port}`, { connect: { ca: job.upstreamCa, servername: NAME, maxCachedSessions: 0 } })
-              : new ProxyAgent({ uri: job.proxyUrl!, requestTls: { ca: job.proxyCa!, servername: NAME, maxCachedSessions: 0 } });
-          lat.push(await one(d, job));
-          await d.close();
-        }
-        return process.send?.({ lat });
-      }
-      const d = dispatcherFor(job, job.concurrency);
-      for (let i = 0; i < Math.min(200, job.count); i++) await one(d, job); // warm: connections, caches, JIT
-      await Promise.all(Array.from({ length: job.concurrency }, () => one(d, job)));
-      const lat: number[] = [];
-      let done = 0;
-      const t0 = process.hrtime.bigint();
-      const deadline = job.ms ? Date.now() + job.ms : Infinity;
-      await Promise.all(
-        Array.from({ length: job.concurrency }, async () => {
-          while (done < job.count && Date.now() < deadline) {
-            done++;
-            lat.push(await one(d, job));
+  const run = async (job: Job): Promise<JobResult> => {
+    const out: JobResult = Object.fromEntries(job.targets.map((t) => [t.name, { lat: [] as number[], rps: 0 }]));
+    const secs: Record<string, number> = {};
+    if (job.kind === 'newconn') {
+      for (let r = 0; r < job.rounds; r++) {
+        for (const t of job.targets) {
+          for (let i = 0; i < job.perRound; i++) {
+            const d = make(job, t, 1, true);
+            out[t.name]!.lat.push(await one(d, job, t));
+            await d.close();
           }
-        }),
-      );
-      const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-      await d.close();
-      process.send?.({ lat: job.kind === 'latency' ? lat : [], rps: lat.length / secs });
-    } catch (e) {
-      process.send?.({ error: String((e as Error).stack ?? e) });
+        }
+      }
+      return out;
     }
+    const ds = new Map(job.targets.map((t) => [t.name, make(job, t, job.concurrency)]));
+    for (const t of job.targets) {
+      const d = ds.get(t.name)!;
+      for (let i = 0; i < 200; i++) await one(d, job, t); // warm: connections, caches, JIT
+      await Promise.all(Array.from({ length: job.concurrency }, () => one(d, job, t)));
+    }
+    for (let r = 0; r < job.rounds; r++) {
+      // Rotate the order each round so no mode always follows the same one.
+      const order = job.targets.map((_, i) => job.targets[(i + r) % job.targets.length]!);
+      for (const t of order) {
+        const d = ds.get(t.name)!;
+        const lat = out[t.name]!.lat;
+        let left = job.kind === 'latency' ? job.perRound : Infinity;
+        const deadline = job.kind === 'throughput' ? Date.now() + job.perRound : Infinity;
+        const before = lat.length;
+        const t0 = process.hrtime.bigint();
+        await Promise.all(
+          Array.from({ length: job.concurrency }, async () => {
+            while (left-- > 0 && Date.now() < deadline) lat.push(await one(d, job, t));
+          }),
+        );
+        secs[t.name] = (secs[t.name] ?? 0) + Number(process.hrtime.bigint() - t0) / 1e9;
+        out[t.name]!.rps += lat.length - before;
+      }
+    }
+    for (const t of job.targets) {
+      out[t.name]!.rps /= secs[t.name]!;
+      if (job.kind === 'throughput') out[t.name]!.lat = [];
+      await ds.get(t.name)!.close();
+    }
+    return out;
+  };
+
+  process.on('message', (job: Job) => {
+    run(job).then(
+      (r) => process.send?.(r),
+      (e: Error) => process.send?.({ error: String(e.stack ?? e) }),
+    );
   });
   process.send?.({ ready: true });
 }
@@ -120,7 +197,7 @@ const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
-const f2 = (n: number): string => n.toFixed(3);
+const ms = (n: number): string => `${n.toFixed(3)} ms`;
 
 function child(args: string[], env: Record<string, string> = {}): ChildProcess {
   return fork(SELF, args, { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -144,9 +221,11 @@ async function main(): Promise<void> {
   const upstream = child(['upstream'], { BENCH_CERT: JSON.stringify(pki.server) });
   const client = child(['client']);
   const [{ port }] = await Promise.all([ask<{ port: number }>(upstream), ask(client)]);
+  const bareChild = child(['bare', String(port)], { BENCH_UPSTREAM_CA: pki.caPem });
+  const bareInfo = await ask<{ url: string; caPem: string }>(bareChild);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'standin-bench-'));
-  const sink = new Writable({ write: (_c, _e, cb) => cb() }); // logs are produced, then dropped
+  const sink = new Writable({ write: (_c, _e, cb) => cb() }); // log lines are produced, then dropped
   const config = loadConfig(
     { host: '127.0.0.1', port: '0', proxyPort: '0', dataDir, databaseUrl: `sqlite:${join(dataDir, 'standin.db')}`, logLevel: 'info' },
     { STANDIN_RESOLVE: `${NAME}=127.0.0.1`, STANDIN_UPSTREAM_CA_FILE: pki.caFile, STANDIN_EGRESS_ALLOW: '127.0.0.1' },
@@ -162,56 +241,48 @@ async function main(): Promise<void> {
   const value = `sk-bench-${'x'.repeat(40)}`;
   await api('POST', '/v1/secrets', { name: 'openai', value, provider: 'openai', hosts: [`${NAME}:${port}`] });
   const sbx = await api('POST', '/v1/sandboxes', { secrets: { OPENAI_API_KEY: 'openai' } });
-  const placeholder: string = sbx.env.OPENAI_API_KEY;
-  const base = { port, upstreamCa: pki.caPem, proxyUrl: sbx.proxyUrl as string, proxyCa: sbx.caCertPem as string };
-  const direct = { ...base, via: 'direct' as const, authorization: `Bearer ${value}` };
-  const proxied = { ...base, via: 'proxy' as const, authorization: `Bearer ${placeholder}` };
-  // Same header length both ways, so the comparison is not skewed by bytes on the wire.
-  direct.authorization = direct.authorization.padEnd(proxied.authorization.length, 'x');
+  const standin: Target = { name: 'standin', proxyUrl: sbx.proxyUrl, proxyCa: sbx.caCertPem, authorization: `Bearer ${sbx.env.OPENAI_API_KEY}` };
+  // Same header length everywhere, so bytes on the wire do not skew the comparison.
+  const direct: Target = { name: 'direct', authorization: `Bearer ${value}`.padEnd(standin.authorization.length, 'x') };
+  const bare: Target = { name: 'bare', proxyUrl: bareInfo.url, proxyCa: bareInfo.caPem, authorization: direct.authorization };
+  const job = (kind: Job['kind'], targets: Target[], concurrency: number, perRound: number, rounds = ROUNDS) =>
+    ask<JobResult>(client, { kind, port, upstreamCa: pki.caPem, targets, concurrency, perRound, rounds } satisfies Job);
 
-  type R = { lat: number[]; rps: number };
-  const latency = (job: object) => ask<R>(client, { kind: 'latency', concurrency: 1, count: 3000, ...job });
-  const throughput = (job: object) => ask<R>(client, { kind: 'throughput', concurrency: 32, count: 1_000_000, ms: 3000, ...job });
-  const newconn = (job: object) => ask<R>(client, { kind: 'newconn', concurrency: 1, count: 150, ...job });
-
-  const out: string[] = [];
-  const say = (s: string) => {
-    out.push(s);
-    console.log(s);
-  };
-  say(`standin proxy benchmark — node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, upstream and client in child processes`);
+  const say = (s: string) => console.log(s);
+  say(`standin proxy benchmark — node ${process.version}, ${cpus().length} CPUs; upstream, client and bare proxy in child processes; load average ${(await import('node:os')).loadavg()[0]!.toFixed(2)}`);
 
   // Concurrency 1: latency.
-  const d1 = await latency(direct);
-  const p1 = await latency(proxied);
-  const addedP50 = pct(p1.lat, 50) - pct(d1.lat, 50);
-  say(`\nconcurrency 1, keep-alive (${d1.lat.length} requests each)`);
-  say(`  direct   p50 ${f2(pct(d1.lat, 50))} ms  p99 ${f2(pct(d1.lat, 99))} ms`);
-  say(`  standin  p50 ${f2(pct(p1.lat, 50))} ms  p99 ${f2(pct(p1.lat, 99))} ms`);
-  say(`  added p50 ${f2(addedP50)} ms (target ≤ 0.3 ms)`);
+  const c1 = await job('latency', [direct, bare, standin], 1, 600);
+  const p50 = (n: string) => pct(c1[n]!.lat, 50);
+  say(`\nconcurrency 1, keep-alive (${c1.direct!.lat.length} requests per mode, ${ROUNDS} interleaved rounds)`);
+  for (const n of ['direct', 'bare', 'standin']) say(`  ${n.padEnd(8)} p50 ${ms(pct(c1[n]!.lat, 50))}  p99 ${ms(pct(c1[n]!.lat, 99))}`);
+  say(`  standin adds p50 ${ms(p50('standin') - p50('direct'))} to direct (target ≤ 0.3 ms); ${ms(p50('standin') - p50('bare'))} to the bare interception proxy`);
 
-  // Concurrency 32: throughput.
-  const d32 = await throughput(direct);
+  // Concurrency 32: throughput, with standin's CPU per request.
   const cpu0 = process.cpuUsage();
-  const p32 = await throughput(proxied);
+  const c32 = await job('throughput', [direct, bare, standin], 32, 1000);
   const cpu = process.cpuUsage(cpu0);
-  const cpuPerReq = (cpu.user + cpu.system) / (p32.rps * 3 + 232); // µs of standin CPU per request (incl. warm-up)
-  say(`\nconcurrency 32, keep-alive (3 s each)`);
-  say(`  direct   ${d32.rps.toFixed(0)} req/s`);
-  say(`  standin  ${p32.rps.toFixed(0)} req/s`);
-  say(`  ratio ${(p32.rps / d32.rps).toFixed(2)} (target ≥ 0.50)`);
-  say(`  standin CPU per proxied request ${cpuPerReq.toFixed(0)} µs (user ${(cpu.user / 1000).toFixed(0)} ms, system ${(cpu.system / 1000).toFixed(0)} ms)`);
+  const rps = (n: string) => c32[n]!.rps;
+  const standinRequests = rps('standin') * (ROUNDS * 1000) / 1000 + 232;
+  say(`\nconcurrency 32, keep-alive (${ROUNDS} interleaved rounds of 1 s per mode)`);
+  say(`  direct   ${rps('direct').toFixed(0)} req/s`);
+  say(`  bare     ${rps('bare').toFixed(0)} req/s  ratio ${(rps('bare') / rps('direct')).toFixed(2)}`);
+  say(`  standin  ${rps('standin').toFixed(0)} req/s  ratio ${(rps('standin') / rps('direct')).toFixed(2)} (target ≥ 0.50); ${(rps('standin') / rps('bare')).toFixed(2)} of the bare proxy`);
+  say(`  standin CPU ${((cpu.user + cpu.system) / standinRequests).toFixed(0)} µs per proxied request`);
 
-  // New connections.
-  const dn = await newconn(direct);
-  const pn = await newconn(proxied);
-  say(`\nnew connection per request (${dn.lat.length} each; TLS without resumption on the client side)`);
-  say(`  direct   p50 ${f2(pct(dn.lat, 50))} ms   (a fresh TLS connection to the upstream)`);
-  say(`  standin  p50 ${f2(pct(pn.lat, 50))} ms   (CONNECT + TLS to standin; upstream pooled)`);
-  say(`  added vs direct new connection ${f2(pct(pn.lat, 50) - pct(dn.lat, 50))} ms; vs standin keep-alive ${f2(pct(pn.lat, 50) - pct(p1.lat, 50))} ms (target ≤ 3 ms)`);
+  // New connections: each request on a fresh connection (client TLS without resumption).
+  const nc = await job('newconn', [direct, bare, standin], 1, 30);
+  const keepAlive = p50('standin');
+  say(`\nnew connection per request (${nc.direct!.lat.length} per mode, interleaved)`);
+  say(`  direct   p50 ${ms(pct(nc.direct!.lat, 50))}  (TLS to the upstream)`);
+  say(`  bare     p50 ${ms(pct(nc.bare!.lat, 50))}  (CONNECT + TLS to the proxy; upstream pooled)`);
+  say(`  standin  p50 ${ms(pct(nc.standin!.lat, 50))}`);
+  say(`  a new connection through standin adds ${ms(pct(nc.standin!.lat, 50) - keepAlive)} to a kept-alive request (target ≤ 3 ms); ${ms(pct(nc.standin!.lat, 50) - pct(nc.direct!.lat, 50))} to a new direct connection`);
 
-  // 10 vs 100,000 bindings.
-  const before = core.store.sandboxes ? await core.store.sandboxes.countBindings() : 0;
+  // 10 vs 100,000 bindings: the same kept-alive requests before and after filling the store.
+  const small = await job('latency', [standin], 1, 400, 3);
+  const smallRps = await job('throughput', [standin], 32, 1000, 2);
+  const before = await core.store.sandboxes.countBindings();
   const t0 = Date.now();
   await core.store.transaction(async (tx) => {
     const now = new Date().toISOString();
@@ -229,34 +300,34 @@ async function main(): Promise<void> {
     }
   });
   const after = await core.store.sandboxes.countBindings();
-  say(`\nbindings: ${before} → ${after} (inserted in ${Date.now() - t0} ms, one transaction)`);
-  const p1Big = await latency(proxied);
-  const p32Big = await throughput(proxied);
-  // A fresh sandbox: its first request misses every cache and looks its binding up by hash.
-  const cold = async () => {
-    const sb = await api('POST', '/v1/sandboxes', { secrets: { OPENAI_API_KEY: 'openai' } });
-    const r = await ask<R>(client, { kind: 'newconn', concurrency: 1, count: 1, ...base, via: 'proxy', proxyUrl: sb.proxyUrl, proxyCa: sb.caCertPem, authorization: `Bearer ${sb.env.OPENAI_API_KEY}` });
-    return r.lat[0] as number;
-  };
+  const big = await job('latency', [standin], 1, 400, 3);
+  const bigRps = await job('throughput', [standin], 32, 1000, 2);
+  // A fresh sandbox's first request misses every cache and looks its binding up among 100k.
   const colds: number[] = [];
-  for (let i = 0; i < 15; i++) colds.push(await cold());
-  say(`  c=1 p50   10 bindings ${f2(pct(p1.lat, 50))} ms  vs 100k ${f2(pct(p1Big.lat, 50))} ms  ratio ${(pct(p1Big.lat, 50) / pct(p1.lat, 50)).toFixed(2)} (target within 10%)`);
-  say(`  c=32 rps  10 bindings ${p32.rps.toFixed(0)}  vs 100k ${p32Big.rps.toFixed(0)}  ratio ${(p32Big.rps / p32.rps).toFixed(2)}`);
-  say(`  first request of a new sandbox with 100k bindings stored (cold caches, new tunnel): p50 ${f2(pct(colds, 50))} ms`);
+  for (let i = 0; i < 10; i++) {
+    const sb = await api('POST', '/v1/sandboxes', { secrets: { OPENAI_API_KEY: 'openai' } });
+    const r = await job('newconn', [{ name: 'cold', proxyUrl: sb.proxyUrl, proxyCa: sb.caCertPem, authorization: `Bearer ${sb.env.OPENAI_API_KEY}` }], 1, 1, 1);
+    colds.push(r.cold!.lat[0]!);
+  }
+  const s50 = pct(small.standin!.lat, 50);
+  const b50 = pct(big.standin!.lat, 50);
+  say(`\nbindings in the store: ${before} → ${after} (inserted in ${Date.now() - t0} ms, one transaction)`);
+  say(`  c=1 p50   ${ms(s50)} → ${ms(b50)}  (${(((b50 - s50) / s50) * 100).toFixed(1)}%; target within 10%)`);
+  say(`  c=32      ${smallRps.standin!.rps.toFixed(0)} → ${bigRps.standin!.rps.toFixed(0)} req/s  (${(((bigRps.standin!.rps - smallRps.standin!.rps) / smallRps.standin!.rps) * 100).toFixed(1)}%)`);
+  say(`  first request of a new sandbox among 100k bindings (cold caches, new tunnel): p50 ${ms(pct(colds, 50))}`);
 
   say(`\ntotal ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  upstream.kill();
-  client.kill();
+  for (const c of [upstream, client, bareChild]) c.kill();
   await running.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+const role = process.argv[2] ?? 'main';
 if (role === 'upstream') runUpstream(JSON.parse(process.env.BENCH_CERT ?? '{}'));
 else if (role === 'client') void runClient();
+else if (role === 'bare') void runBareProxy(Number(process.argv[3]), process.env.BENCH_UPSTREAM_CA ?? '');
 else
   main().catch((e) => {
     console.error(e);
     process.exit(1);
   });
-
-void tls;

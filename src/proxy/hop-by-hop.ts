@@ -21,10 +21,14 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 /** Request fields the proxy sets itself: Host (canonical destination), the body framing, Expect. */
 const SET_BY_PROXY: ReadonlySet<string> = new Set(['host', 'content-length', 'expect']);
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Lower-cased field names listed in Connection header values (`close` and `keep-alive` included). */
-export function connectionTokens(values: string | readonly string[] | undefined): Set<string> {
+export function connectionTokens(values: string | readonly string[] | undefined): ReadonlySet<string> {
+  if (values === undefined) return NONE;
+  // The usual values name only fields that are hop-by-hop anyway.
+  if (typeof values === 'string' && /^\s*(keep-alive|close)\s*$/i.test(values)) return NONE;
   const out = new Set<string>();
-  if (values === undefined) return out;
   for (const v of typeof values === 'string' ? [values] : values) {
     for (const t of v.split(',')) {
       const name = t.trim().toLowerCase();

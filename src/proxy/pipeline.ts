@@ -54,6 +54,8 @@ export interface ConnectionInfo {
   /** The CONNECT authority and what runs inside the tunnel; null on the explicit listener. */
   tunnel: (Authority & { scheme: 'http' | 'https' }) | null;
   tlsSocket: TLSSocket | null;
+  /** The last Host header found consistent on this tunnel: clients repeat the same one. */
+  consistentHost?: string;
 }
 
 /** Bodies up to this size are swapped whole, keeping Content-Length; larger ones stream chunked. */
@@ -184,8 +186,12 @@ async function run(
   x.path = recordedPath(target);
   const sni = conn.tlsSocket && typeof conn.tlsSocket.servername === 'string' ? conn.tlsSocket.servername : null;
   const requestHost = req.headers.host ?? null;
-  const consistent = checkDestinationConsistency(dest, sni, requestHost);
-  if (!consistent.allow) throw new Refusal(consistent.code, consistent.reason);
+  if (!(conn.tunnel && requestHost !== null && requestHost === conn.consistentHost)) {
+    const consistent = checkDestinationConsistency(dest, sni, requestHost);
+    if (!consistent.allow) throw new Refusal(consistent.code, consistent.reason);
+    // The tunnel's authority and SNI are fixed for the connection, so the same Host is fine again.
+    if (conn.tunnel && requestHost !== null) conn.consistentHost = requestHost;
+  }
 
   // 3. The sandbox's own egress policy, for every request.
   let policy;

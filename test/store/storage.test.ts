@@ -719,6 +719,24 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
           }
         });
 
+        test('a transaction with more changes than one NOTIFY can carry tells the other Store to reset', async () => {
+          const other = await Store.open(url);
+          try {
+            let resets = 0;
+            const got: Change[] = [];
+            other.bus.onReset(() => resets++);
+            other.bus.subscribe((c) => got.push(c));
+            const t = await tenant();
+            await store.transaction(async (tx) => {
+              for (let i = 0; i < 300; i++) tx.changed({ kind: 'secret', tenantId: t, id: `sec_${'y'.repeat(20)}${i}`, name: `a-long-secret-name-${i}` });
+            });
+            await eventually(() => resets > 0, 5000, 'the reset on the other instance');
+            assert.deepEqual(got, [], 'individual changes are not sent, the reset covers them');
+          } finally {
+            await other.close();
+          }
+        });
+
         test('a change in a rolled-back transaction never reaches the other Store', async () => {
           const other = await Store.open(url);
           try {
