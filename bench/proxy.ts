@@ -108,6 +108,7 @@ async function runBareProxy(upstreamPort: number, upstreamCa: string): Promise<v
     t.on('error', () => t.destroy());
     inner.emit('connection', t);
   });
+  process.on('message', () => process.send?.(process.cpuUsage()));
   server.listen(0, '127.0.0.1', () => process.send?.({ url: `http://bare:bare@127.0.0.1:${(server.address() as AddressInfo).port}`, caPem: ca.certPem }));
 }
 
@@ -260,15 +261,18 @@ async function main(): Promise<void> {
 
   // Concurrency 32: throughput, with standin's CPU per request.
   const cpu0 = process.cpuUsage();
+  const bareCpu0 = await ask<NodeJS.CpuUsage>(bareChild, {});
   const c32 = await job('throughput', [direct, bare, standin], 32, 1000);
   const cpu = process.cpuUsage(cpu0);
+  const bareCpu1 = await ask<NodeJS.CpuUsage>(bareChild, {});
+  const bareUs = bareCpu1.user + bareCpu1.system - bareCpu0.user - bareCpu0.system;
   const rps = (n: string) => c32[n]!.rps;
-  const standinRequests = rps('standin') * (ROUNDS * 1000) / 1000 + 232;
+  const requests = (n: string) => (rps(n) * ROUNDS * 1000) / 1000 + 232; // + warm-up
   say(`\nconcurrency 32, keep-alive (${ROUNDS} interleaved rounds of 1 s per mode)`);
   say(`  direct   ${rps('direct').toFixed(0)} req/s`);
   say(`  bare     ${rps('bare').toFixed(0)} req/s  ratio ${(rps('bare') / rps('direct')).toFixed(2)}`);
   say(`  standin  ${rps('standin').toFixed(0)} req/s  ratio ${(rps('standin') / rps('direct')).toFixed(2)} (target ≥ 0.50); ${(rps('standin') / rps('bare')).toFixed(2)} of the bare proxy`);
-  say(`  standin CPU ${((cpu.user + cpu.system) / standinRequests).toFixed(0)} µs per proxied request`);
+  say(`  CPU per proxied request: standin ${((cpu.user + cpu.system) / requests('standin')).toFixed(0)} µs, bare ${(bareUs / requests('bare')).toFixed(0)} µs`);
 
   // New connections: each request on a fresh connection (client TLS without resumption).
   const nc = await job('newconn', [direct, bare, standin], 1, 30);

@@ -10,6 +10,8 @@ export type SecretType = (typeof SECRET_TYPES)[number];
 export const API_SCOPES = [
   'secrets:read',
   'secrets:write',
+  /** Create sandboxes with env-mode bindings, i.e. put real values into an environment. */
+  'secrets:inject',
   'sandboxes:read',
   'sandboxes:write',
   'audit:read',

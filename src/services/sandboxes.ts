@@ -64,6 +64,9 @@ export class SandboxesService {
 
   async create(actor: Actor, input: CreateSandboxInput): Promise<CreatedSandbox> {
     requireScope(actor, 'sandboxes:write');
+    // Env mode hands out real values; it needs its own scope so a key given to an agent's
+    // machine can create sandboxes without being able to read the secrets it binds.
+    if (input.inject?.length) requireScope(actor, 'secrets:inject');
     const id = randomId('sbx_');
     const now = new Date().toISOString();
     const userId = input.userId ?? actor.userId;

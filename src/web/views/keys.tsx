@@ -6,6 +6,7 @@ import { Badge, Csrf, Empty, ErrorNotice, Field, FlashNotice, OnceBlock, Time } 
 const SCOPE_TEXT: Record<ApiScope, string> = {
   'secrets:read': 'read secret metadata',
   'secrets:write': 'add, rotate, delete secrets',
+  'secrets:inject': 'put real values into a sandbox env (env mode)',
   'sandboxes:read': 'list sandboxes and their logs',
   'sandboxes:write': 'create and delete sandboxes',
   'audit:read': 'read the audit log',
