@@ -126,6 +126,13 @@ const invokedDirectly = (() => {
 })();
 
 if (invokedDirectly) {
+  // `standin … | head` closes the pipe early; that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   const code = await runCli();
   // serve keeps running (its signal handlers exit); every other command ends here. Commands
   // that failed may leave handles open (a server that started halfway): exit explicitly then.
