@@ -21,6 +21,7 @@ if (selected.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...selected];
+// A hung test fails after 3 minutes instead of holding CI until its 90-minute limit.
+const args = ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', '--test-reporter=spec', ...selected];
 const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test' } });
 process.exit(r.status ?? 1);
