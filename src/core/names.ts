@@ -100,6 +100,10 @@ export function validateValue(value: string): string | null {
   if (typeof value !== 'string' || value.length === 0) return 'the value is empty';
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > MAX_VALUE_BYTES) return `the value is ${bytes} bytes; the limit is ${MAX_VALUE_BYTES} bytes (64 KiB)`;
+  // An unpaired UTF-16 surrogate (JSON allows "\ud800") has no UTF-8 encoding: storing it would
+  // silently turn it into U+FFFD, a different value from the one the client sent.
+  const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(value);
+  if (lone) return `the value is not valid Unicode text (an unpaired surrogate at character ${lone.index + 1})`;
   const bad = /[\r\n\0]/.exec(value);
   if (bad) {
     const what = bad[0] === '\r' ? 'a carriage return (CR)' : bad[0] === '\n' ? 'a line feed (LF)' : 'a NUL character';

@@ -91,7 +91,7 @@ export async function startProxy({ core }: { core: Core }): Promise<RunningProxy
 
   const explicit: ConnectionInfo = { identity: null, tunnel: null, tlsSocket: null };
   const server = http.createServer(serverOptions, (req, res) => asyncLogged(deps, handleRequest(deps, { ...explicit }, req, res)));
-  server.on('upgrade', onUpgrade(explicit));
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade({ ...explicit })(req, socket, head));
   server.on('connect', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
     asyncLogged(deps, handleConnect({ auth, leafs, inner, connections, log }, req, socket, head));
   });
