@@ -15,7 +15,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { Store } from '../src/store/store.js';
 import { Keyring, generateRootKey } from '../src/crypto/keyring.js';
 import { ValueCipher } from '../src/crypto/vault-cipher.js';
@@ -26,11 +25,11 @@ import { buildApi } from '../src/api/app.js';
 import { resolveSecret } from '../src/core/scope.js';
 import { randomId } from '../src/crypto/tokens.js';
 import type { SecretMeta } from '../src/core/types.js';
+import { createTestDatabase, pgAvailable } from '../test/helpers/pg.js';
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const HTTP_N = Math.min(N, Number(process.env.BENCH_HTTP_N ?? 1000));
 const PHASE_SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 5);
-const PG_ADMIN_URL = process.env.STANDIN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Row {
   dialect: string;
@@ -52,39 +51,10 @@ async function phase(dialect: string, name: string, count: number, op: (i: numbe
   return i / seconds;
 }
 
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
 async function database(dialect: 'sqlite' | 'postgres'): Promise<{ url: string; drop(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'standin-bench-'));
-    return { url: `sqlite:${join(dir, 'standin.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const name = `standin_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const u = new URL(PG_ADMIN_URL);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+  if (dialect === 'postgres') return createTestDatabase();
+  const dir = mkdtempSync(join(tmpdir(), 'standin-bench-'));
+  return { url: `sqlite:${join(dir, 'standin.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function bench(dialect: 'sqlite' | 'postgres'): Promise<void> {
@@ -170,8 +140,8 @@ async function bench(dialect: 'sqlite' | 'postgres'): Promise<void> {
 const started = performance.now();
 console.log(`standin vault benchmark: N=${N} (HTTP ${HTTP_N}), phases capped at ${PHASE_SECONDS} s, node ${process.version}`);
 await bench('sqlite');
-if (await pgReachable()) await bench('postgres');
-else console.log(`# PostgreSQL not reachable at ${PG_ADMIN_URL}: skipped`);
+// pgAvailable prints why PostgreSQL is skipped (STANDIN_TEST_PG_URL names another server).
+if (await pgAvailable()) await bench('postgres');
 
 const fmt = (r: Row) => [r.dialect.padEnd(9), r.phase.padEnd(48), String(r.ops).padStart(6), r.seconds.toFixed(2).padStart(8), Math.round(r.ops / r.seconds).toString().padStart(9), r.note ? `  ${r.note}` : ''].join(' ');
 console.log(['dialect'.padEnd(9), 'phase'.padEnd(48), 'ops'.padStart(6), 'seconds'.padStart(8), 'ops/s'.padStart(9)].join(' '));

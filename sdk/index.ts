@@ -114,8 +114,10 @@ export class ApiKeysApi {
     return this.http.request('POST', '/v1/api-keys', { body: input });
   }
 
-  async list(): Promise<ApiKeyInfo[]> {
-    return (await this.http.request<Page<ApiKeyInfo>>('GET', '/v1/api-keys')).data;
+  /** Keys the caller may see; revoked ones (with `revokedAt` set) only with `includeRevoked`. */
+  async list(opts: { includeRevoked?: boolean } = {}): Promise<ApiKeyInfo[]> {
+    const query = opts.includeRevoked ? { includeRevoked: 'true' } : {};
+    return (await this.http.request<Page<ApiKeyInfo>>('GET', '/v1/api-keys', { query })).data;
   }
 
   /** Revokes a key; its next request fails with 401. */

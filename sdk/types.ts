@@ -1,14 +1,29 @@
 /**
- * Request and response shapes of the standin REST API. Domain records are reused from the server
- * (type-only imports, erased at build time) minus the fields the API never returns.
+ * Request and response shapes of the standin REST API. Domain records and the services' input
+ * types are reused from the server with type-only imports, erased at build time: the SDK stays
+ * fetch-only and depends on nothing at run time. Types are defined here only where the wire shape
+ * differs from the server's (fields the API never returns, query strings, ids added for clients).
  */
 import type {
   ApiKey, ApiScope, AuditEvent, BindingMode, EgressEvent, Page, Sandbox, Scope, SecretMeta, SecretType,
   SecretVersionMeta, User, Workspace,
 } from '../src/core/types.js';
 import type { Provider } from '../src/core/providers.js';
+import type { CreateSecretInput, Explanation, RotateSecretInput, UpdateSecretInput } from '../src/services/secrets.js';
+import type { BindingView, CreateSandboxInput } from '../src/services/sandboxes.js';
+import type { CreateKeyInput } from '../src/services/keys.js';
+import type { CreateUserInput } from '../src/services/tenancy.js';
+import type { SessionSecretInput } from '../src/services/sessions.js';
+import type { ChainReport } from '../src/store/repos/audit.js';
 
 export type { ApiScope, BindingMode, Page, Provider, Scope, SecretType };
+export type { CreateSandboxInput, CreateSecretInput, CreateUserInput, Explanation, RotateSecretInput, SessionSecretInput, UpdateSecretInput };
+/** The body of `POST /v1/api-keys`. */
+export type CreateApiKeyInput = CreateKeyInput;
+/** The report of `GET /v1/audit/verify`. */
+export type AuditVerifyReport = ChainReport;
+/** A sandbox's binding, and where its secret resolves now. */
+export type Binding = BindingView;
 
 /** Secret metadata as the API returns it. Never holds a value. */
 export type Secret = Omit<SecretMeta, 'tenantId' | 'createdBy'>;
@@ -26,40 +41,6 @@ export type UserInfo = Omit<User, 'tenantId'>;
 export interface ScopeSelector {
   scope?: Scope;
   scopeId?: string;
-}
-
-export interface CreateSecretInput {
-  name: string;
-  /** Write-only. Refused when empty, over 64 KiB, or containing CR, LF or NUL. */
-  value: string;
-  /** For type `basic`. */
-  username?: string;
-  type?: SecretType;
-  provider?: string | null;
-  hosts?: string[];
-  scope?: Scope;
-  scopeId?: string;
-  exposeAs?: string;
-  description?: string | null;
-  allowInsecureHttp?: boolean;
-  bodyPlaceholders?: boolean;
-  autoBind?: boolean;
-  /** `rotate`: when the name exists at this scope, store the value as its next version. */
-  ifExists?: 'error' | 'rotate';
-}
-
-export interface UpdateSecretInput {
-  hosts?: string[];
-  description?: string | null;
-  exposeAs?: string;
-  allowInsecureHttp?: boolean;
-  bodyPlaceholders?: boolean;
-  autoBind?: boolean;
-}
-
-export interface RotateSecretInput {
-  value: string;
-  username?: string;
 }
 
 export interface PageParams {
@@ -83,23 +64,6 @@ export interface Coordinates {
   sandboxId?: string;
 }
 
-export interface Explanation {
-  name: string;
-  steps: Array<{ scope: Scope; scopeRef: string | null; status: 'hit' | 'shadowed' | 'miss' | 'not_applicable'; secretId: string | null }>;
-  resolved: { scope: Scope; scopeRef: string; secretId: string | null; version: number | null } | null;
-  reason: string;
-}
-
-export interface CreateApiKeyInput {
-  name: string;
-  scopes?: ApiScope[];
-  userId?: string;
-  workspaceId?: string | null;
-  kind?: 'live' | 'test';
-  /** ISO-8601 time. */
-  expiresAt?: string | null;
-}
-
 export interface AuditListParams extends PageParams {
   apiKeyId?: string;
   workspaceId?: string;
@@ -108,35 +72,6 @@ export interface AuditListParams extends PageParams {
   target?: string;
   since?: string;
   until?: string;
-}
-
-export interface AuditVerifyReport {
-  ok: boolean;
-  rows: number;
-  brokenAt: { seq: number; id: string; reason: string } | null;
-}
-
-export interface CreateSandboxInput {
-  name?: string | null;
-  workspaceId?: string | null;
-  userId?: string | null;
-  externalWorkspace?: string | null;
-  externalUser?: string | null;
-  sessionId?: string | null;
-  /** ENV_NAME → secret name, bound in proxy mode (the env var holds a placeholder). */
-  secrets?: Record<string, string>;
-  /** Secrets whose real value is put into the env at creation: `name` or `ENV=name`. */
-  inject?: string[];
-  env?: Record<string, string>;
-  egress?: { allowHosts?: string[] | null };
-  ephemeral?: boolean;
-}
-
-export interface Binding {
-  envName: string;
-  secretName: string;
-  mode: BindingMode;
-  resolved: { secretId: string; scope: string; scopeRef: string; version: number } | null;
 }
 
 /** A created sandbox. `env` and `proxyUrl` hold credentials that are shown only here. */
@@ -155,9 +90,6 @@ export interface EgressListParams extends PageParams {
   decision?: 'allowed' | 'blocked' | 'error';
 }
 
-/** A session secret: a bare value, or a value with its hosts / provider / env name. */
-export type SessionSecretInput = string | { value: string; hosts?: string[]; provider?: string; exposeAs?: string };
-
 export interface SessionSecretInfo {
   name: string;
   version: number;
@@ -165,8 +97,3 @@ export interface SessionSecretInfo {
   updatedAt: string;
 }
 
-export interface CreateUserInput {
-  name: string;
-  email?: string | null;
-  role?: 'admin' | 'member';
-}

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { StandinError } from './core/errors.js';
@@ -65,12 +66,19 @@ function list(raw: string | undefined): string[] {
   return (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/**
+ * `host=address,…`. The address must be an IP literal (v4, or v6 with or without brackets): the
+ * SSRF guard connects to it as given, so a name here would be connected to unchecked, or fail
+ * on the first request instead of at start-up.
+ */
 function resolveMap(setting: string, raw: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of list(raw)) {
     const eq = item.indexOf('=');
     if (eq <= 0 || eq === item.length - 1) bad(setting, `"${item}" is not host=address`);
-    out[item.slice(0, eq).toLowerCase().replace(/\.$/, '')] = item.slice(eq + 1).replace(/^\[|\]$/g, '');
+    const address = item.slice(eq + 1).trim().replace(/^\[(.*)\]$/, '$1');
+    if (isIP(address) === 0) bad(setting, `"${item}": "${address}" is not an IPv4 or IPv6 address`);
+    out[item.slice(0, eq).trim().toLowerCase().replace(/\.$/, '')] = address;
   }
   return out;
 }

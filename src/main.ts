@@ -4,7 +4,8 @@ import { Hono } from 'hono';
 import type { Config } from './config.js';
 import { Scrubber } from './log/scrubber.js';
 import { createLogger, type Logger } from './log/logger.js';
-import { loadKeyring, type Keyring } from './crypto/keyring.js';
+import type { Keyring } from './crypto/keyring.js';
+import { loadKeyringHolder } from './crypto/keyring-holder.js';
 import { unwrapDataKey } from './crypto/dek.js';
 import { ValueCipher } from './crypto/vault-cipher.js';
 import { Store } from './store/store.js';
@@ -20,6 +21,7 @@ export interface Core {
   config: Config;
   log: Logger;
   scrubber: Scrubber;
+  /** The current keyring: re-read from the key file when a `keyring rotate` added a key (crypto/keyring-holder.ts). */
   keyring: Keyring;
   store: Store;
   cipher: ValueCipher;
@@ -37,21 +39,22 @@ export interface Core {
 export async function openCore(config: Config, opts: { logDestination?: pino.DestinationStream } = {}): Promise<Core> {
   const scrubber = new Scrubber();
   const log = createLogger({ level: config.logLevel, scrubber, destination: opts.logDestination });
-  const { keyring } = await loadKeyring({ env: config.keyEnv, dataDir: config.dataDir, log: (m) => log.warn(m) });
+  const keyrings = await loadKeyringHolder({ env: config.keyEnv, dataDir: config.dataDir, log: (m) => log.warn(m) });
+  const keyring = keyrings.current();
   const store = await Store.open(config.databaseUrl);
   try {
     // Refuse to start when a tenant's data key was wrapped by a root key we do not have: better
     // than failing on the first request, and the message names the key id that is expected.
     for (const t of await store.tenancy.allWrappedDeks()) unwrapDataKey(keyring, t.id, Buffer.from(t.wrappedDek)).fill(0);
     const cipher = new ValueCipher({
-      keyring,
+      keyring: keyrings,
       dekFor: async (tenantId) => {
         const blob = await store.tenancy.wrappedDek(tenantId);
         if (!blob) throw new StandinError('not_found', 'tenant not found');
         return Buffer.from(blob);
       },
     });
-    const ca = await loadOrCreateCa(settingsCaStore(store.settings, () => keyring));
+    const ca = await loadOrCreateCa(settingsCaStore(store.settings, () => keyrings.current()));
     // The port is known only once the proxy listens (port 0 in tests); sandboxes read it then.
     const proxyAddress = { host: config.proxyHost, port: config.proxyPort };
     const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
@@ -60,7 +63,10 @@ export async function openCore(config: Config, opts: { logDestination?: pino.Des
       { proxyUrl: (token) => `http://standin:${token}@${bracket(proxyAddress.host)}:${proxyAddress.port}`, caCertPem: () => ca.certPem },
     );
     return {
-      config, log, scrubber, keyring, store, cipher, services, ca, proxyAddress,
+      config, log, scrubber, store, cipher, services, ca, proxyAddress,
+      get keyring() {
+        return keyrings.current();
+      },
       async close() {
         await services.keys.flushLastUsed().catch(() => {});
         await store.close();
@@ -76,6 +82,12 @@ export interface Running {
   core: Core;
   apiUrl: string;
   proxyUrl: string;
+  /**
+   * Writes the proxy's queued egress events and audit rows now, instead of at the next batch
+   * (every 200 ms): once it resolves, every exchange whose answer the caller has received is
+   * in the store. A no-op without the proxy.
+   */
+  flushEvents(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -104,7 +116,7 @@ function listen(app: Hono, host: string, port: number): Promise<{ server: Server
 export async function start(config: Config, opts: { logDestination?: pino.DestinationStream; proxy?: boolean } = {}): Promise<Running> {
   const core = await openCore(config, opts);
   let http: Awaited<ReturnType<typeof listen>> | null = null;
-  let proxy: { port: number; close(): Promise<void> } = { port: 0, close: async () => {} };
+  let proxy: { port: number; flush(): Promise<void>; close(): Promise<void> } = { port: 0, flush: async () => {}, close: async () => {} };
   try {
     http = await listen(buildHttpApp(core), config.host, config.port);
     if (opts.proxy !== false) {
@@ -129,6 +141,12 @@ export async function start(config: Config, opts: { logDestination?: pino.Destin
     core,
     apiUrl: `http://${h}:${httpServer.port}`,
     proxyUrl: `http://${ph}:${proxy.port}`,
+    async flushEvents() {
+      // An exchange is recorded right after its last bytes are handed to the socket; one turn of
+      // the event loop covers the paths that record on the response's 'finish' (decoded bodies).
+      await new Promise((r) => setImmediate(r));
+      await proxy.flush();
+    },
     stop() {
       stopped ??= (async () => {
         clearInterval(lastUsedTimer);

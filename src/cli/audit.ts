@@ -58,6 +58,6 @@ export function registerAudit(program: Command): void {
       if (!r.ok) process.exitCode = EXIT.ERROR;
       if (ctx.json) return printJson(r);
       if (r.ok) out(`audit chain intact: ${plural(r.rows, 'row')} verified`);
-      else out(`audit chain BROKEN at row ${r.brokenAt?.seq} (${r.brokenAt?.id}): ${r.brokenAt?.reason}`);
+      else out(`audit chain BROKEN at row ${r.brokenAt?.seq}${r.brokenAt?.id ? ` (${r.brokenAt.id})` : ''}: ${r.brokenAt?.reason}`);
     });
 }

@@ -59,7 +59,9 @@ export function registerKeyring(program: Command): void {
 With a key file (<data-dir>/master.key or STANDIN_MASTER_KEY_FILE) the new key is written first in
 the file and the older keys are kept after it. With STANDIN_MASTER_KEY, the new key is printed
 (alone on stdout): put it first in STANDIN_MASTER_KEY before standin starts again.
-Restart every running "standin serve" afterwards so it loads the new key.`,
+A running "standin serve" that reads the same key file loads the new key by itself the first
+time it needs it; one that takes its keys from STANDIN_MASTER_KEY (or reads another copy of the
+file) must get the new key and be restarted.`,
     )
     .action(async (opts: Record<string, unknown>, c: Command) => {
       const ctx = context(c);
@@ -124,7 +126,11 @@ Restart every running "standin serve" afterwards so it loads the new key.`,
         const what = `${plural(tenants, 'tenant data key')}${ca ? ' and the proxy CA key' : ''}`;
         (source.kind === 'file' ? out : note)(`Root key rotated: new active key ${newKey.id} (previous: ${previousKeyId}); re-wrapped ${what}.`);
         if (source.kind === 'file') note(`Key file ${source.path}: the new key is first, older keys follow (they still open backups). Back it up now.`);
-        note('Restart every running "standin serve" so it loads the new key.');
+        note(
+          source.kind === 'file'
+            ? `Running "standin serve" processes that read ${source.path} load the new key by themselves; restart any that use another copy of it.`
+            : 'Restart every running "standin serve" with the new STANDIN_MASTER_KEY so it loads the new key.',
+        );
       } finally {
         await core.close();
       }

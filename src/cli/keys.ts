@@ -55,9 +55,10 @@ export function registerKeys(program: Command): void {
   keys
     .command('ls')
     .description('list API keys (prefixes only)')
-    .action(async (_o: unknown, c: Command) => {
+    .option('--include-revoked', 'list revoked keys too')
+    .action(async (o: { includeRevoked?: boolean }, c: Command) => {
       const ctx = context(c);
-      const list = await (await ctx.client()).apiKeys.list();
+      const list = await (await ctx.client()).apiKeys.list({ includeRevoked: o.includeRevoked === true });
       if (ctx.json) return printJson(list);
       out(
         table(

@@ -31,7 +31,7 @@ export function addSandboxFlags(cmd: Command): Command {
     .option('--secret <ENV=name>', 'bind secret <name> as a placeholder in $ENV (repeatable; a bare name uses its UPPER_SNAKE_CASE)', collect)
     .option('--inject <name|ENV=name>', 'put the real value of a secret into the environment (explicit opt-in; repeatable)', collect)
     .option('--env <K=V>', 'a plain, non-secret variable (repeatable)', collect)
-    .option('--allow-host <host>', 'egress policy: hosts the sandbox may reach, host[:port] or *.domain (repeatable; default any public host)', collect)
+    .option('--allow-host <host>', 'egress policy: hosts the sandbox may reach, host[:port] or *.domain; without a port, 443 and 80 (repeatable; default any public host)', collect)
     .option('--name <name>', 'a name for the sandbox (shown in listings)');
 }
 

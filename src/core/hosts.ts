@@ -95,9 +95,15 @@ export function normalizeHost(input: string): string | null {
  * outside 1–65535.
  */
 export function parseHostRule(input: string): HostRuleResult {
+  const r = parseRule(input);
+  return r.ok ? { ok: true, rule: r.rule } : r;
+}
+
+/** {@link parseHostRule}, and whether the rule names its port (`host:443`) or takes the default. */
+function parseRule(input: string): { ok: false; reason: string } | { ok: true; rule: HostRule; portGiven: boolean } {
   const s = typeof input === 'string' ? input.trim() : '';
   const q = JSON.stringify(s);
-  const fail = (why: string): HostRuleResult => ({ ok: false, reason: `host rule ${q} ${why}` });
+  const fail = (why: string): { ok: false; reason: string } => ({ ok: false, reason: `host rule ${q} ${why}` });
   if (s.length === 0) return { ok: false, reason: 'a host rule is empty' };
   if (s.includes('://')) return fail('has a scheme; give the host name only (e.g. api.example.com)');
   if (s.includes('@')) return fail('has user info; give the host name only');
@@ -135,13 +141,23 @@ export function parseHostRule(input: string): HostRuleResult {
     if (!host.includes('.')) return fail(`is a wildcard over the top-level domain "${host}"; name the domain (e.g. *.example.${host})`);
     if (SHARED_SUFFIXES.has(host)) return fail(`is a wildcard over the shared suffix "${host}", where anyone can have a subdomain`);
   }
-  return { ok: true, rule: { host, wildcard, port } };
+  return { ok: true, rule: { host, wildcard, port }, portGiven: portPart !== null };
 }
 
-/** The canonical text of a rule, as stored in `SecretMeta.hosts` (port omitted when 443). */
-export function formatHostRule(rule: HostRule): string {
+/**
+ * The canonical text of a rule, as stored in `SecretMeta.hosts` (port omitted when 443).
+ * `keepPort`: write `:443` too, for lists where a rule without a port means more than 443
+ * (sandbox egress policies, see {@link compileEgressRules}).
+ */
+export function formatHostRule(rule: HostRule, keepPort = false): string {
   const h = rule.host.includes(':') ? `[${rule.host}]` : rule.host;
-  return `${rule.wildcard ? '*.' : ''}${h}${rule.port === DEFAULT_PORT ? '' : `:${rule.port}`}`;
+  return `${rule.wildcard ? '*.' : ''}${h}${rule.port === DEFAULT_PORT && !keepPort ? '' : `:${rule.port}`}`;
+}
+
+/** The canonical text of a rule as written: `:443` kept when it was given, omitted when not. */
+export function normalizeHostRuleText(input: string): { ok: true; text: string } | { ok: false; reason: string } {
+  const r = parseRule(input);
+  return r.ok ? { ok: true, text: formatHostRule(r.rule, r.portGiven) } : r;
 }
 
 const compiled = new WeakMap<readonly string[], readonly HostRule[]>();
@@ -160,6 +176,35 @@ export function compileHostRules(hosts: readonly string[]): readonly HostRule[] 
   });
   Object.freeze(rules);
   compiled.set(hosts, rules);
+  return rules;
+}
+
+/** Ports a sandbox egress rule without a port allows: HTTPS, and plain HTTP (RFC 9110 §4.2). */
+export const EGRESS_DEFAULT_PORTS: readonly number[] = [443, 80];
+
+const compiledEgress = new WeakMap<readonly string[], readonly HostRule[]>();
+
+/**
+ * Parses a sandbox egress allow-list. Unlike a secret's hosts (where a rule without a port means
+ * 443 only, DESIGN.md §2.2, because the rule decides where a credential may go), an egress rule
+ * says which hosts the sandbox may reach at all, and `allowHosts: ['example.com']` is meant to
+ * cover `http://example.com` too: a rule without a port allows 443 and 80. A rule with a port,
+ * `:443` included, allows that port only. Credentials are unaffected: they still need their own
+ * host rule and TLS. Memoized by array identity; throws `validation_failed` like
+ * {@link compileHostRules}.
+ */
+export function compileEgressRules(hosts: readonly string[]): readonly HostRule[] {
+  const hit = compiledEgress.get(hosts);
+  if (hit) return hit;
+  const rules: HostRule[] = [];
+  for (const h of hosts) {
+    const r = parseRule(h);
+    if (!r.ok) throw new StandinError('validation_failed', r.reason, { field: 'allowHosts' });
+    if (r.portGiven) rules.push(r.rule);
+    else for (const port of EGRESS_DEFAULT_PORTS) rules.push({ ...r.rule, port });
+  }
+  Object.freeze(rules);
+  compiledEgress.set(hosts, rules);
   return rules;
 }
 
@@ -184,6 +229,6 @@ export function matchHost(rules: readonly HostRule[], host: string, port: number
     const ports = [...new Set(byHost.map((r) => r.port))].join(', ');
     return { ok: false, hostMatched: true, reason: `${shown} is allowed only on port ${ports}` };
   }
-  const list = rules.length === 0 ? 'no hosts' : rules.map(formatHostRule).join(', ');
+  const list = rules.length === 0 ? 'no hosts' : rules.map((r) => formatHostRule(r)).join(', ');
   return { ok: false, hostMatched: false, reason: `${shown} matches none of the allowed hosts (${list})` };
 }

@@ -7,6 +7,19 @@
  *
  * These functions run on every proxied request: each starts with an `indexOf` pre-check and does
  * no regex, decoding or allocation when there is nothing to find.
+ *
+ * Values: a lookup returns the real value as stored (a JS string), never a pre-encoded form; the
+ * swap writes it in the encoding of the place the placeholder sat, one rule per place:
+ *
+ * - header value: the value's UTF-8 bytes as a latin1 string (one char per byte, which is how
+ *   Node's and undici's header APIs put a string on the wire);
+ * - `Basic` credentials: the UTF-8 bytes spliced into the decoded `user:password`, re-encoded
+ *   in base64 (RFC 7617 §2.1, UTF-8 charset);
+ * - percent-encoded places, i.e. the query string, form bodies and a header placeholder that was
+ *   itself percent-escaped: `encodeURIComponent` (percent-encoded UTF-8), in the query and in
+ *   form bodies always, because a raw `&`, `=`, `+`, `%` or `#` in a value would change the
+ *   structure around it (RFC 3986 §2.1, WHATWG URL application/x-www-form-urlencoded);
+ * - JSON bodies: JSON string escaping (RFC 8259 §7), then UTF-8 bytes as latin1.
  */
 import { CHECKSUM_LEN, PLACEHOLDER_BODY_LEN, checksumOf, hasValidChecksum, isBase62 } from './checksum.js';
 
@@ -30,10 +43,12 @@ export interface EncodedPlaceholderMatch extends PlaceholderMatch {
 }
 
 /**
- * What a token is swapped for: the value, or the value plus the provider prefix that the
- * sandbox's placeholder carries (`sk-`), which is then replaced too when it precedes the token.
+ * What a token is swapped for: the real value (not encoded; see the module comment), or the value
+ * plus the provider prefix that the sandbox's placeholder carries (`sk-`), which is then replaced
+ * too when it precedes the token. `username`: when the placeholder is the password of `Basic`
+ * credentials, the user name is set to this (a `basic` secret stores it; the sandbox lacks it).
  */
-export type Replacement = string | { value: string; prefix?: string };
+export type Replacement = string | { value: string; prefix?: string; username?: string | null };
 
 /** Looks a token up; undefined leaves it in place. May throw to abort (a blocked placeholder). */
 export type ReplacementLookup = (token: string) => Replacement | undefined;
@@ -129,14 +144,26 @@ function matchesIn(view: View, encoding: PlaceholderEncoding): EncodedPlaceholde
   });
 }
 
-type ValueEncoding = 'raw' | 'if_escaped' | 'always';
+// --- value encodings (see the module comment) ---------------------------------------------------
 
-/**
- * Swaps every placeholder of `view` that `lookup` knows, in `raw`. `encode` says when the value is
- * percent-encoded on the way in: never, when the placeholder itself was escaped, or always
- * (a query string, where a raw `&` or `#` in a value would change the URL).
- */
-function swapView(raw: string, view: View, lookup: ReplacementLookup, encode: ValueEncoding, toWire: (s: string) => string = (s) => s): string {
+/** Encodes a value for the place it goes; `escaped`: the placeholder there was percent-escaped. */
+type Encoder = (value: string, escaped: boolean) => string;
+
+const isAscii = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+};
+
+/** The UTF-8 bytes of `s` as a latin1 string (one char per byte); ASCII is its own view. */
+export const utf8Bytes = (s: string): string => (isAscii(s) ? s : Buffer.from(s, 'utf8').toString('latin1'));
+
+const asBytes: Encoder = (v) => utf8Bytes(v);
+const asPercent: Encoder = (v) => encodeURIComponent(v);
+const asJson: Encoder = (v) => utf8Bytes(JSON.stringify(v).slice(1, -1));
+const asHeader: Encoder = (v, escaped) => (escaped ? encodeURIComponent(v) : utf8Bytes(v));
+
+/** Swaps every placeholder of `view` that `lookup` knows, in `raw`, the value written by `encode`. */
+function swapView(raw: string, view: View, lookup: ReplacementLookup, encode: Encoder): string {
   const found = findPlaceholders(view.text);
   if (found.length === 0) return raw;
   let out = '';
@@ -151,9 +178,7 @@ function swapView(raw: string, view: View, lookup: ReplacementLookup, encode: Va
     if (prefix && ds - prefix.length >= decodedFloor && view.text.startsWith(prefix, ds - prefix.length)) ds -= prefix.length;
     const start = at(view, ds);
     const end = at(view, m.end);
-    const escaped = end - start !== m.end - ds;
-    const wire = encode === 'always' || (encode === 'if_escaped' && escaped) ? encodeURIComponent(value) : toWire(value);
-    out += raw.slice(rawPos, start) + wire;
+    out += raw.slice(rawPos, start) + encode(value, end - start !== m.end - ds);
     rawPos = end;
     decodedFloor = m.end;
   }
@@ -162,10 +187,13 @@ function swapView(raw: string, view: View, lookup: ReplacementLookup, encode: Va
 
 const asView = (text: string): View => ({ text, map: null });
 
-/** Replaces every placeholder that is a key of `map` (other text, and unknown tokens, stay). */
+/**
+ * Replaces every placeholder that is a key of `map` (other text, and unknown tokens, stay). Text
+ * in, text out: the replacement is inserted as it is, for text that is no wire format.
+ */
 export function replaceAll(text: string, map: ReadonlyMap<string, Replacement>): string {
   if (text.indexOf(PLACEHOLDER_PREFIX) === -1 || map.size === 0) return text;
-  return swapView(text, asView(text), (t) => map.get(t), 'raw');
+  return swapView(text, asView(text), (t) => map.get(t), (v) => v);
 }
 
 // --- headers -------------------------------------------------------------------------------------
@@ -194,20 +222,34 @@ export function scanHeaderValue(value: string): EncodedPlaceholderMatch[] {
 
 /**
  * A header value with its placeholders swapped. Inside `Basic` credentials the value is spliced
- * into the decoded `user:password` and re-encoded; a percent-escaped placeholder gets the value
- * percent-encoded (the receiver decodes it), a plain one gets the value as is.
+ * into the decoded `user:password` and re-encoded (and when the placeholder is the password and
+ * its replacement names a `username`, the user name is set too); a percent-escaped placeholder
+ * gets the value percent-encoded (the receiver decodes it), a plain one its UTF-8 bytes.
  */
 export function swapHeaderValue(value: string, lookup: ReplacementLookup): string {
   if (isBasic(value)) {
     const b = basicCredentials(value);
     if (b && b.creds.indexOf(PLACEHOLDER_PREFIX) !== -1) {
-      const utf8AsLatin1 = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
-      const swapped = swapView(b.creds, asView(b.creds), lookup, 'raw', utf8AsLatin1);
+      const swapped = swapBasicUsername(b.creds, lookup) ?? swapView(b.creds, asView(b.creds), lookup, asBytes);
       return swapped === b.creds ? value : b.scheme + Buffer.from(swapped, 'latin1').toString('base64');
     }
   }
   if (!mayHold(value)) return value;
-  return swapView(value, percentView(value), lookup, 'if_escaped');
+  return swapView(value, percentView(value), lookup, asHeader);
+}
+
+/** Decoded Basic credentials with the user name set, when a placeholder in the password asks for it. */
+function swapBasicUsername(creds: string, lookup: ReplacementLookup): string | null {
+  const colon = creds.indexOf(':');
+  if (colon === -1) return null;
+  const password = creds.slice(colon + 1);
+  for (const m of findPlaceholders(password)) {
+    const r = lookup(m.token);
+    if (r !== undefined && typeof r !== 'string' && r.username != null) {
+      return `${utf8Bytes(r.username)}:${swapView(password, asView(password), lookup, asBytes)}`;
+    }
+  }
+  return null;
 }
 
 // --- query strings -------------------------------------------------------------------------------
@@ -221,15 +263,22 @@ export function scanQuery(rawQuery: string): EncodedPlaceholderMatch[] {
 /** A raw query string with its placeholders swapped; values are always percent-encoded. */
 export function swapQuery(rawQuery: string, lookup: ReplacementLookup): string {
   if (!mayHold(rawQuery)) return rawQuery;
-  return swapView(rawQuery, percentView(rawQuery), lookup, 'always');
+  return swapView(rawQuery, percentView(rawQuery), lookup, asPercent);
 }
 
 // --- streams -------------------------------------------------------------------------------------
 
+/**
+ * What a stream carries, which decides how a value is written into it: `form`
+ * (application/x-www-form-urlencoded: percent-escaped placeholders are found too, values are
+ * always percent-encoded), `json` (values JSON-escaped), `text` (values as their UTF-8 bytes).
+ */
+export type StreamFormat = 'text' | 'json' | 'form';
+
 /** Options of {@link PlaceholderStream}. */
 export interface PlaceholderStreamOptions {
-  /** Also find percent-encoded placeholders (form bodies); swapped values are then percent-encoded. */
-  percent?: boolean;
+  /** Default `text`. */
+  format?: StreamFormat;
   /** Longest provider prefix a {@link Replacement} may carry; default 32. */
   maxPrefixLength?: number;
 }
@@ -237,20 +286,23 @@ export interface PlaceholderStreamOptions {
 /**
  * Finds and swaps placeholders in a body that arrives in chunks, without buffering it: each
  * `push` returns the text that is safe to send and holds back a tail just long enough for a
- * (prefixed, possibly escaped) placeholder split across chunks. Chunks are strings; for bytes,
- * decode as latin1 (one char per byte) and make replacement values latin1 views of their UTF-8.
+ * (prefixed, possibly escaped) placeholder split across chunks. Chunks are bytes decoded as
+ * latin1 (one char per byte), and so is the output: values go in as their (encoded) UTF-8 bytes.
  * `tokens` lists the distinct placeholders seen so far.
  */
 export class PlaceholderStream {
   readonly tokens = new Set<string>();
   readonly #lookup: ReplacementLookup;
   readonly #percent: boolean;
+  readonly #encode: Encoder;
   readonly #hold: number;
   #tail = '';
 
   constructor(lookup: ReplacementLookup, options: PlaceholderStreamOptions = {}) {
     this.#lookup = lookup;
-    this.#percent = options.percent ?? false;
+    const format = options.format ?? 'text';
+    this.#percent = format === 'form';
+    this.#encode = format === 'form' ? asPercent : format === 'json' ? asJson : asBytes;
     const longest = PLACEHOLDER_LENGTH + (options.maxPrefixLength ?? 32);
     this.#hold = longest * (this.#percent ? 3 : 1) - 1;
   }
@@ -282,6 +334,6 @@ export class PlaceholderStream {
 
   #swap(text: string): string {
     if (!mayHold(text)) return text;
-    return swapView(text, this.#percent ? percentView(text) : asView(text), this.#lookup, this.#percent ? 'if_escaped' : 'raw');
+    return swapView(text, this.#percent ? percentView(text) : asView(text), this.#lookup, this.#encode);
   }
 }

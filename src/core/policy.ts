@@ -5,7 +5,7 @@
  * secrets, env names and hosts, never values or placeholders.
  */
 import type { ErrorCode } from './errors.js';
-import { compileHostRules, matchHost, normalizeHost, type HostRule } from './hosts.js';
+import { compileEgressRules, compileHostRules, matchHost, normalizeHost, type HostRule } from './hosts.js';
 import type { EgressPolicy, SecretMeta } from './types.js';
 
 /** Which check refused the swap. */
@@ -130,12 +130,13 @@ export function decideSwap(input: SwapInput): Decision {
 }
 
 /**
- * The sandbox's own egress policy (`allowHosts`; null allows any public host). Refusals are
- * `egress_denied` (403).
+ * The sandbox's own egress policy (`allowHosts`; null allows any public host). A rule without a
+ * port allows ports 443 and 80 (hosts.ts compileEgressRules); secrets' host rules keep the
+ * strict default of 443 only. Refusals are `egress_denied` (403).
  */
 export function checkEgressPolicy(policy: EgressPolicy, host: string, port: number): Decision {
   if (policy.allowHosts === null) return { allow: true, reason: 'the sandbox has no egress allow-list; any public host is allowed' };
-  const rules = compileHostRules(policy.allowHosts);
+  const rules = compileEgressRules(policy.allowHosts);
   const m = matchHost(rules, host, port);
   if (m.ok) return { allow: true, rule: m.rule, reason: `egress allowed: ${m.reason}` };
   return { allow: false, code: 'egress_denied', check: m.hostMatched ? 'port_not_allowed' : 'host_not_allowed', reason: `the sandbox's egress policy refuses this destination: ${m.reason}` };

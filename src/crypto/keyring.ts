@@ -8,6 +8,8 @@ import { StandinError } from '../core/errors.js';
 export const ROOT_KEY_BYTES = 32;
 
 const ENV_KEY = 'STANDIN_MASTER_KEY';
+/** The setting that holds root keys inline; `loadKeyring` reports it as the `source` of such keys. */
+export const MASTER_KEY_ENV = ENV_KEY;
 const ENV_KEY_FILE = 'STANDIN_MASTER_KEY_FILE';
 const KEY_FILE_NAME = 'master.key';
 // Ids go into every blob behind a one-byte length, and into log lines and error messages.
@@ -186,6 +188,11 @@ export interface LoadKeyringOptions {
   env: Record<string, string | undefined>;
   dataDir: string;
   log?: (msg: string) => void;
+  /**
+   * With no key configured and no `<dataDir>/master.key`: generate one (true, the default) or
+   * fail (false: a reload must never replace the keys of a running server with a new one).
+   */
+  create?: boolean;
 }
 
 /**
@@ -210,6 +217,7 @@ export async function loadKeyring(opts: LoadKeyringOptions): Promise<{ keyring: 
   const path = join(opts.dataDir, KEY_FILE_NAME);
   const text = await readKeyFile(path, path, log);
   if (text !== undefined) return { keyring: new Keyring(parseMasterKeys(text, `${ENV_KEY} file ${path}`)), generated: false, source: path };
+  if (opts.create === false) throw new StandinError('config_invalid', `no root key: ${path} does not exist and neither ${ENV_KEY} nor ${ENV_KEY_FILE} is set`);
 
   const key = generateRootKey();
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });

@@ -4,10 +4,12 @@ import { SecretValue } from '../core/secret-value.js';
 import { DEK_BYTES, newDataKey, rewrapDataKey, unwrapDataKey, wrapDataKey } from './dek.js';
 import { aad, open, seal, type AadParts } from './envelope.js';
 import type { Keyring } from './keyring.js';
+import { KeyringHolder } from './keyring-holder.js';
 
 /** What the store and API hand in: the keyring and a way to find a tenant's data key. */
 export interface ValueCipherOptions {
-  keyring: Keyring;
+  /** A fixed keyring, or a holder whose keyring is re-read when a data key needs a key it lacks. */
+  keyring: Keyring | KeyringHolder;
   /**
    * Resolves a tenant's data key: either the wrapped blob exactly as stored (it is unwrapped here
    * with the keyring) or the 32-byte plaintext DEK. The two cannot be confused: a wrapped blob is
@@ -28,11 +30,11 @@ function dekId(dek: Buffer): string {
  * `standin/v1|tenant|secret|version|field`), so a blob copied to another row fails to open.
  */
 export class ValueCipher {
-  readonly #keyring: Keyring;
+  readonly #keys: KeyringHolder;
   readonly #dekFor: (tenantId: string) => Promise<Buffer>;
 
   constructor(opts: ValueCipherOptions) {
-    this.#keyring = opts.keyring;
+    this.#keys = opts.keyring instanceof KeyringHolder ? opts.keyring : new KeyringHolder(opts.keyring);
     this.#dekFor = opts.dekFor;
   }
 
@@ -40,7 +42,7 @@ export class ValueCipher {
   newTenantKey(tenantId: string): Buffer {
     const dek = newDataKey();
     try {
-      return wrapDataKey(this.#keyring, tenantId, dek);
+      return wrapDataKey(this.#keys.current(), tenantId, dek);
     } finally {
       dek.fill(0);
     }
@@ -48,7 +50,7 @@ export class ValueCipher {
 
   /** The tenant's wrapped DEK re-wrapped under the active root key (keyring rotation). */
   rewrapTenantKey(tenantId: string, wrapped: Buffer): Buffer {
-    return rewrapDataKey(this.#keyring, tenantId, wrapped);
+    return rewrapDataKey(this.#keys.current(), tenantId, wrapped);
   }
 
   /** Encrypts one field of one secret version; the blob is what the store writes. */
@@ -92,6 +94,8 @@ export class ValueCipher {
   async #dek(tenantId: string): Promise<Buffer> {
     const stored = await this.#dekFor(tenantId);
     if (stored.length === DEK_BYTES) return Buffer.from(stored);
-    return unwrapDataKey(this.#keyring, tenantId, stored);
+    // A data key wrapped by a root key this process has not loaded yet (a `keyring rotate` since
+    // it started) makes the holder re-read the key file once and retry.
+    return this.#keys.withReload((keyring) => unwrapDataKey(keyring, tenantId, stored));
   }
 }

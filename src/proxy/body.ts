@@ -34,7 +34,8 @@ export class BodySwapper {
     this.#decide = decide;
     // Form bodies are percent-decoded by the receiver, so an escaped placeholder counts there.
     this.#percent = kind === 'form';
-    this.#stream = new PlaceholderStream((t) => this.#decided.get(t), { percent: this.#percent, maxPrefixLength: MAX_PREFIX });
+    // The stream writes each value in the body's own syntax: JSON-escaped, or percent-encoded.
+    this.#stream = new PlaceholderStream((t) => this.#decided.get(t), { format: kind, maxPrefixLength: MAX_PREFIX });
     // At least the stream's own hold-back, so every token it can complete is probed first.
     this.#shadowLen = (PLACEHOLDER_LENGTH + MAX_PREFIX) * (this.#percent ? 3 : 1);
   }

@@ -152,6 +152,7 @@ export class EventWriter {
       this.#usage.clear();
       const touch = this.#touchDue() ? [...this.#touch] : [];
       if (touch.length) this.#touch.clear();
+      const d0 = process.cpuUsage();
       try {
         await this.#store.transaction(async (tx) => {
           if (events.length) await tx.egress.insertBatch(events);
@@ -162,6 +163,7 @@ export class EventWriter {
           if (touch.length) await tx.secrets.touch(touch, new Date().toISOString());
         });
         if (touch.length) this.#lastTouch = Date.now();
+        const T = ((globalThis as any).__T ??= {}); const du = process.cpuUsage(d0); T.db = (T.db ?? 0) + (du.user + du.system) / 1000; T.batches = (T.batches ?? 0) + 1; T.rows = (T.rows ?? 0) + events.length;
         this.#failures = 0;
       } catch (err) {
         // Put everything back in front and retry later: backpressure, not loss.

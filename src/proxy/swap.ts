@@ -6,12 +6,10 @@
  * redact. Any "no" throws {@link SwapDenied}: the request is not forwarded at all.
  */
 import { decideSwap, type Decision, type Denial, type Destination } from '../core/policy.js';
-import {
-  findPlaceholders, replaceAll, scanHeaderValue, scanQuery, swapHeaderValue, swapQuery, type Replacement,
-} from '../core/placeholder.js';
+import { scanHeaderValue, scanQuery, swapHeaderValue, swapQuery, type Replacement } from '../core/placeholder.js';
 import { getProvider } from '../core/providers.js';
 import type { Binding, Sandbox, SecretMeta } from '../core/types.js';
-import { valuePairs, wire, type RedactionPair } from './redact.js';
+import { valuePairs, type RedactionPair } from './redact.js';
 import type { SecretMaterial, SwapCache } from './swap-cache.js';
 
 /** One secret swapped into a request: what the egress event and the usage audit record. */
@@ -46,25 +44,22 @@ export interface SwapContext {
 /** An allowed placeholder with its value, held only for the duration of one request. */
 interface Allowed {
   use: SwapUse;
-  value: string;
-  /** The value as latin1 view of its UTF-8 bytes: how it goes into headers and bodies. */
-  wireValue: string;
-  username: string | null;
-  prefix: string | undefined;
+  /** What core's swap functions write, each in the encoding of its place (core/placeholder.ts). */
+  replacement: Exclude<Replacement, string>;
   /** What the sandbox holds: provider prefix + placeholder; what redaction puts back. */
   placeholderText: string;
   pairs: RedactionPair[];
 }
 
-/** Per decrypted version: the wire form and the redaction pairs, computed once, not per request. */
-const derived = new WeakMap<SecretMaterial, { wire: string; pairs: Map<string, RedactionPair[]> }>();
+/** Per decrypted version: the redaction pairs, computed once, not per request. */
+const derived = new WeakMap<SecretMaterial, Map<string, RedactionPair[]>>();
 
-function derive(m: SecretMaterial, value: string, placeholderText: string): { wire: string; pairs: RedactionPair[] } {
-  let d = derived.get(m);
-  if (!d) derived.set(m, (d = { wire: wire(value), pairs: new Map() }));
-  let pairs = d.pairs.get(placeholderText);
-  if (!pairs) d.pairs.set(placeholderText, (pairs = valuePairs(value, placeholderText)));
-  return { wire: d.wire, pairs };
+function pairsFor(m: SecretMaterial, value: string, placeholderText: string): RedactionPair[] {
+  let byText = derived.get(m);
+  if (!byText) derived.set(m, (byText = new Map()));
+  let pairs = byText.get(placeholderText);
+  if (!pairs) byText.set(placeholderText, (pairs = valuePairs(value, placeholderText)));
+  return pairs;
 }
 
 export interface SwapPlan {
@@ -113,38 +108,13 @@ async function decide(cache: SwapCache, ctx: SwapContext, token: string): Promis
   const prefix = s.provider ? getProvider(s.provider)?.placeholderPrefix : undefined;
   const value = m.value.reveal();
   const placeholderText = (prefix ?? '') + token;
-  const w = derive(m, value, placeholderText);
+  const username = m.username?.reveal() ?? null;
   return {
     use: { secretId: s.id, binding: (binding as Binding).envName, secret: s.name, version: m.version },
-    value,
-    wireValue: w.wire,
-    username: m.username?.reveal() ?? null,
-    prefix,
+    replacement: { value, ...(prefix ? { prefix } : {}), ...(username !== null ? { username } : {}) },
     placeholderText,
-    pairs: w.pairs,
+    pairs: pairsFor(m, value, placeholderText),
   };
-}
-
-/**
- * Inside `Basic` credentials whose password holds the placeholder of a `basic` secret with a
- * stored user name, the user name is set too (the sandbox does not know it).
- */
-function swapBasicWithUsername(value: string, allowed: ReadonlyMap<string, Allowed>): string | null {
-  const m = BASIC_RE.exec(value);
-  if (!m) return null;
-  const creds = Buffer.from(m[2] as string, 'base64').toString('latin1');
-  const colon = creds.indexOf(':');
-  if (colon === -1) return null;
-  const password = creds.slice(colon + 1);
-  const found = findPlaceholders(password);
-  const owner = found.map((f) => allowed.get(f.token)).find((a) => a?.username != null);
-  if (!owner?.username) return null;
-  const map = new Map<string, Replacement>();
-  for (const f of found) {
-    const a = allowed.get(f.token);
-    if (a) map.set(f.token, { value: a.wireValue, ...(a.prefix ? { prefix: a.prefix } : {}) });
-  }
-  return (m[1] as string) + Buffer.from(`${wire(owner.username)}:${replaceAll(password, map)}`, 'latin1').toString('base64');
 }
 
 /**
@@ -169,24 +139,17 @@ export async function planSwaps(cache: SwapCache, ctx: SwapContext, headers: str
 
   const redactions: RedactionPair[] = [];
   const out = headers.slice();
-  const basic = (t: string): Replacement | undefined => {
-    const a = allowed.get(t);
-    return a && { value: a.value, ...(a.prefix ? { prefix: a.prefix } : {}) };
-  };
-  const onWire = (t: string): Replacement | undefined => {
-    const a = allowed.get(t);
-    return a && { value: a.wireValue, ...(a.prefix ? { prefix: a.prefix } : {}) };
-  };
+  const lookup = (t: string): Replacement | undefined => allowed.get(t)?.replacement;
   for (const i of headerHits ?? []) {
     const before = out[i] as string;
-    // core swaps Basic credentials byte-exactly from the real value, other headers verbatim.
-    const after = swapBasicWithUsername(before, allowed) ?? swapHeaderValue(before, BASIC_RE.test(before) ? basic : onWire);
+    const after = swapHeaderValue(before, lookup);
     out[i] = after;
+    // Basic credentials changed as a whole: their base64 is redacted from the response too.
     const b0 = BASIC_RE.exec(before);
-    const b1 = BASIC_RE.exec(after);
+    const b1 = b0 && BASIC_RE.exec(after);
     if (b0 && b1 && b0[2] !== b1[2]) redactions.push({ secret: b1[2] as string, replacement: b0[2] as string });
   }
-  const newTarget = targetHits.length ? swapQuery(target, basic) : target;
+  const newTarget = targetHits.length ? swapQuery(target, lookup) : target;
 
   const uses: SwapUse[] = [];
   for (const a of allowed.values()) {
@@ -210,6 +173,6 @@ export function bodyDecider(cache: SwapCache, ctx: SwapContext, plan: SwapPlan):
     const a = await decide(cache, ctx, token);
     if (!plan.uses.some((u) => u.secretId === a.use.secretId && u.binding === a.use.binding)) plan.uses.push(a.use);
     plan.redactions.push(...a.pairs);
-    return { value: a.wireValue, ...(a.prefix ? { prefix: a.prefix } : {}) };
+    return a.replacement;
   };
 }

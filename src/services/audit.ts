@@ -1,6 +1,6 @@
 import type { AuditEvent, Page } from '../core/types.js';
 import type { AuditFilter } from '../store/repos/audit.js';
-import { verifyChain, type ChainReport } from '../store/repos/audit.js';
+import type { ChainReport } from '../store/repos/audit.js';
 import type { ServiceDeps } from './deps.js';
 import { requireScope, type Actor } from './actor.js';
 
@@ -23,6 +23,6 @@ export class AuditService {
 
   async verify(actor: Actor): Promise<ChainReport> {
     requireScope(actor, 'audit:read');
-    return verifyChain(await this.d.store.audit.chain(actor.tenantId));
+    return this.d.store.audit.verify(actor.tenantId);
   }
 }

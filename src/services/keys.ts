@@ -1,7 +1,8 @@
 import { API_SCOPES, type ApiKey, type ApiKeyKind, type ApiScope } from '../core/types.js';
-import { StandinError, notFound } from '../core/errors.js';
+import { StandinError, isStandinError, notFound } from '../core/errors.js';
 import { apiKeyKind, generateApiKey, hashToken, randomId, tokenHashEquals, tokenPrefix, verifyTokenChecksum } from '../crypto/tokens.js';
 import type { ServiceDeps } from './deps.js';
+import type { NewAuditEvent } from '../store/repos/audit.js';
 import { auditRow, requireScope, type Actor } from './actor.js';
 
 export interface CreateKeyInput {
@@ -11,8 +12,11 @@ export interface CreateKeyInput {
   userId?: string;
   workspaceId?: string | null;
   kind?: 'live' | 'test';
+  /** ISO-8601 time. */
   expiresAt?: string | null;
 }
+
+const KEY_ID_RE = /^key_[0-9A-Za-z]{1,64}$/;
 
 /** Every scope a member's key may carry; admin-only scopes are left out. */
 export const MEMBER_SCOPES: ApiScope[] = ['secrets:read', 'secrets:write', 'sandboxes:read', 'sandboxes:write', 'audit:read', 'keys:read', 'keys:write'];
@@ -29,12 +33,67 @@ export class KeysService {
    * never costs a database lookup; the stored hash is compared again in constant time.
    */
   async authenticate(token: string | null | undefined, requestId: string | null): Promise<Actor> {
+    return this.#actorFor(await this.#lookup(token), requestId);
+  }
+
+  /**
+   * Resolves the id of an API key to an actor with the same checks as `authenticate` (revoked →
+   * `key_revoked`, expired → `key_expired`, the user must exist), for dashboard sessions, which
+   * keep the id of the key they signed in with rather than the key. One primary-key lookup and
+   * nothing cached, so a revocation or expiry ends the session on its next request.
+   */
+  async authenticateById(keyId: string, requestId: string | null): Promise<Actor> {
+    if (typeof keyId !== 'string' || !KEY_ID_RE.test(keyId)) throw new StandinError('unauthenticated', 'invalid API key');
+    const key = await this.d.store.apiKeys.byId(keyId);
+    if (!key) throw new StandinError('unauthenticated', 'invalid API key');
+    return this.#actorFor(key, requestId);
+  }
+
+  /**
+   * A dashboard sign-in: `authenticate`, plus an `auth.signin` audit row. A refused sign-in with
+   * a key standin issued (revoked, expired, its user gone) is recorded as `denied` in that key's
+   * tenant; a key that matches nothing has no tenant to record it in, so it is only refused.
+   * Rows name the key by id, never the presented key or its hash.
+   */
+  async signIn(token: string | null | undefined, requestId: string | null): Promise<Actor> {
+    const key = await this.#lookup(token);
+    let actor: Actor;
+    try {
+      actor = await this.#actorFor(key, requestId);
+    } catch (e) {
+      if (!isStandinError(e)) throw e;
+      await this.#record({
+        id: randomId('aud_'), tenantId: key.tenantId, at: new Date().toISOString(), requestId, apiKeyId: key.id,
+        actor: `user:${key.userId} key:${key.id}`, workspaceId: key.workspaceId, externalWorkspace: null, externalUser: null,
+        action: 'auth.signin', target: key.id, outcome: 'denied', details: { channel: 'dashboard', reason: e.code },
+      });
+      throw e;
+    }
+    await this.#record(auditRow(actor, 'auth.signin', key.id, { channel: 'dashboard' }));
+    return actor;
+  }
+
+  /** A dashboard sign-out: an `auth.signout` audit row for the session's key. */
+  async signOut(actor: Actor): Promise<void> {
+    await this.#record(auditRow(actor, 'auth.signout', actor.apiKeyId, { channel: 'dashboard' }));
+  }
+
+  // One transaction per row: the row commits, or the sign-in / sign-out fails with it.
+  async #record(row: NewAuditEvent): Promise<void> {
+    await this.d.store.transaction((tx) => tx.audit.append(row));
+  }
+
+  /** The stored key a bearer token names; throws 401 for anything that is not one of ours. */
+  async #lookup(token: string | null | undefined): Promise<ApiKey> {
     if (!token) throw new StandinError('unauthenticated', 'missing API key: send "Authorization: Bearer <key>"');
     if (!apiKeyKind(token) || !verifyTokenChecksum(token)) throw new StandinError('unauthenticated', 'invalid API key');
     const hash = hashToken(token);
     const found = await this.d.store.apiKeys.byHash(hash);
     if (!found || !tokenHashEquals(found.keyHash, hash)) throw new StandinError('unauthenticated', 'invalid API key');
-    const { key } = found;
+    return found.key;
+  }
+
+  async #actorFor(key: ApiKey, requestId: string | null): Promise<Actor> {
     if (key.revokedAt) throw new StandinError('key_revoked', 'this API key has been revoked');
     if (key.expiresAt && Date.parse(key.expiresAt) <= Date.now()) throw new StandinError('key_expired', 'this API key has expired');
     const user = await this.d.store.tenancy.getUser(key.tenantId, key.userId);
@@ -101,9 +160,15 @@ export class KeysService {
     return { key, secret };
   }
 
-  async list(actor: Actor): Promise<ApiKey[]> {
+  /**
+   * Keys the caller may see: every key of the tenant for an admin, their own for a member.
+   * Revoked keys are left out unless `includeRevoked` (to name them in the audit log's filter,
+   * or to see when a key was revoked).
+   */
+  async list(actor: Actor, opts: { includeRevoked?: boolean } = {}): Promise<ApiKey[]> {
     requireScope(actor, 'keys:read');
-    return this.d.store.apiKeys.list(actor.tenantId, actor.role === 'admin' ? {} : { userId: actor.userId });
+    const includeRevoked = opts.includeRevoked === true;
+    return this.d.store.apiKeys.list(actor.tenantId, actor.role === 'admin' ? { includeRevoked } : { userId: actor.userId, includeRevoked });
   }
 
   async revoke(actor: Actor, id: string): Promise<void> {

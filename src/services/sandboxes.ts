@@ -7,7 +7,7 @@ import { generatePlaceholder, generateProxyToken, hashToken, randomId } from '..
 import type { NewBinding } from '../store/repos/sandboxes.js';
 import type { ServiceDeps } from './deps.js';
 import { auditRow, requireScope, type Actor } from './actor.js';
-import { normalizeHostRules } from './host-input.js';
+import { normalizeEgressRules } from './host-input.js';
 import type { SecretsService } from './secrets.js';
 
 export interface CreateSandboxInput {
@@ -82,7 +82,7 @@ export class SandboxesService {
       // External ids and sessions select secrets planted by the platform; members may not claim them.
       throw new StandinError('forbidden', 'only an admin key may set external ids or a session on a sandbox');
     }
-    const allowHosts = input.egress?.allowHosts == null ? null : normalizeHostRules(input.egress.allowHosts);
+    const allowHosts = input.egress?.allowHosts == null ? null : normalizeEgressRules(input.egress.allowHosts);
     const env = this.#plainEnv(input.env ?? {});
     const sandbox: Sandbox = {
       id, tenantId: actor.tenantId, name: input.name ?? null, workspaceId, userId,

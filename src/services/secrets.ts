@@ -2,7 +2,7 @@ import { SCOPES, SECRET_TYPES, type Coordinates, type Scope, type ScopeRef, type
 import { StandinError, conflict, notFound } from '../core/errors.js';
 import { SecretValue } from '../core/secret-value.js';
 import { defaultExposeAs, validateEnvName, validateSecretName, validateValue } from '../core/names.js';
-import { explainResolution } from '../core/scope.js';
+import { explainResolution, type ResolutionStep } from '../core/scope.js';
 import { getProvider } from '../core/providers.js';
 import { randomId } from '../crypto/tokens.js';
 import type { Tx } from '../store/store.js';
@@ -15,6 +15,7 @@ import { normalizeHostRules } from './host-input.js';
 
 export interface CreateSecretInput {
   name: string;
+  /** Write-only. Refused when empty, over 64 KiB, or containing CR, LF or NUL. */
   value: string;
   /** For `basic` secrets: the user name sent with the value as password. */
   username?: string;
@@ -34,6 +35,20 @@ export interface CreateSecretInput {
 }
 
 export type UpdateSecretInput = SecretPatch;
+
+export interface RotateSecretInput {
+  value: string;
+  /** For `basic` secrets: a new user name; the current one is kept when left out. */
+  username?: string;
+}
+
+/** How a name resolves for some coordinates, level by level (DESIGN.md §4). Ids only of secrets the caller may read. */
+export interface Explanation {
+  name: string;
+  steps: Array<ResolutionStep & { secretId: string | null }>;
+  resolved: { scope: Scope; scopeRef: string; secretId: string | null; version: number | null } | null;
+  reason: string;
+}
 
 /** Shows the last 4 characters only of values long enough that 4 characters give little away. */
 export const PREVIEW_MIN_LENGTH = 12;
@@ -158,7 +173,7 @@ export class SecretsService {
   }
 
   /** Stores a new value as the next version; bindings keep their placeholders. */
-  async rotate(actor: Actor, idOrName: string, input: { value: string; username?: string }, at?: { scope?: Scope; scopeId?: string }): Promise<SecretMeta> {
+  async rotate(actor: Actor, idOrName: string, input: RotateSecretInput, at?: { scope?: Scope; scopeId?: string }): Promise<SecretMeta> {
     requireScope(actor, 'secrets:write');
     const value = checkValue(input.value);
     const s = await this.#find(actor, idOrName, at);
@@ -212,7 +227,7 @@ export class SecretsService {
   }
 
   /** Which secret named `name` the coordinates resolve to, level by level. */
-  async explain(actor: Actor, name: string, coords: Omit<Coordinates, 'tenantId'>) {
+  async explain(actor: Actor, name: string, coords: Omit<Coordinates, 'tenantId'>): Promise<Explanation> {
     requireScope(actor, 'secrets:read');
     if (actor.role !== 'admin') {
       // A member explains only coordinates they could give a sandbox themselves: otherwise the

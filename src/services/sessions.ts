@@ -7,6 +7,7 @@ import type { ServiceDeps } from './deps.js';
 import { requireScope, type Actor } from './actor.js';
 import { checkValue, type SecretsService } from './secrets.js';
 
+/** A session secret: a bare value, or a value with its hosts / provider / env name. */
 export type SessionSecretInput = string | { value: string; hosts?: string[]; provider?: string; exposeAs?: string };
 
 const MAX_PER_CALL = 100;

@@ -13,6 +13,12 @@ export interface InitResult {
   apiKey: string;
 }
 
+export interface CreateUserInput {
+  name: string;
+  email?: string | null;
+  role?: Role;
+}
+
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
 
 /** Tenants, workspaces and users, and the first-run bootstrap. */
@@ -83,7 +89,7 @@ export class TenancyService {
     return actor.workspaceId ? all.filter((w) => w.id === actor.workspaceId) : all;
   }
 
-  async createUser(actor: Actor, input: { name: string; email?: string | null; role?: Role }): Promise<User> {
+  async createUser(actor: Actor, input: CreateUserInput): Promise<User> {
     requireScope(actor, 'admin');
     requireAdmin(actor, 'create users');
     if (!NAME_RE.test(input.name)) throw new StandinError('validation_failed', 'user name must be 1–64 letters, digits, spaces, ".", "_" or "-"', { field: 'name' });

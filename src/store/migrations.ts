@@ -1,5 +1,8 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
+/** The `prev_hash` of a chain's first row, and the head of a chain that has no row yet. */
+export const GENESIS_HASH = '0'.repeat(64);
+
 export type Dialect = 'sqlite' | 'postgres';
 
 /**
@@ -186,6 +189,21 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: Kysely<any>) {
         if (dialect !== 'postgres') return;
         await sql`alter table secrets alter column name type text collate "C"`.execute(db);
+      },
+    },
+    '0003_audit_head': {
+      // The tenant row anchors the head of its audit chain (seq and hash of the last row), moved
+      // in the same transaction as every append (repos/audit.ts). The chain alone cannot show
+      // that its last rows were deleted: what is left still links up. Existing chains are
+      // anchored at their current last row.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('tenants').addColumn('audit_seq', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('tenants').addColumn('audit_head', 'text', (c) => c.notNull().defaultTo(GENESIS_HASH)).execute();
+        await sql`
+          update tenants set
+            audit_seq = coalesce((select max(a.seq) from audit_events a where a.tenant_id = tenants.id), 0),
+            audit_head = coalesce((select a.hash from audit_events a where a.tenant_id = tenants.id order by a.seq desc limit 1), ${GENESIS_HASH})
+        `.execute(db);
       },
     },
   };

@@ -10,6 +10,10 @@ export interface TenantsTable {
   name: string;
   wrapped_dek: Uint8Array;
   created_at: string;
+  /** Seq of the last audit row of this tenant (0: none yet); moved by every append. */
+  audit_seq: Generated<number>;
+  /** Hash of that row (GENESIS_HASH when there is none): the anchor of the audit chain's head. */
+  audit_head: Generated<string>;
 }
 
 export interface WorkspacesTable {

@@ -35,7 +35,7 @@ export const isDashboardPath = (path: string): boolean => DASHBOARD_PATH.test(pa
  */
 export function buildWeb(deps: WebDeps): Hono<WebEnv> {
   const now = deps.now ?? Date.now;
-  const sessions = new SessionStore(deps.config.sessionTtlSeconds * 1000, now);
+  const sessions = deps.sessions ?? new SessionStore(deps.config.sessionTtlSeconds * 1000, now);
   const loaded = loadAssets();
   const ctx: WebCtx = { deps, sessions, assets: { css: loaded.css, js: loaded.js, htmx: loaded.htmx } };
   const app = new Hono<WebEnv>();
@@ -90,8 +90,9 @@ export function buildWeb(deps: WebDeps): Hono<WebEnv> {
       if (!PUBLIC_PATH.test(path)) {
         if (!session) return toSignIn(c, sessionId ? 'expired' : undefined);
         try {
-          // Every request re-authenticates the key: revocation and expiry apply at once.
-          c.set('actor', await deps.services.keys.authenticate(session.key.reveal(), requestId));
+          // Every request re-authenticates the session's key by its id: revocation and expiry
+          // apply at once.
+          c.set('actor', await deps.services.keys.authenticateById(session.keyId, requestId));
         } catch (e) {
           const reason = isStandinError(e) ? AUTH_ERRORS[e.code] : undefined;
           if (!reason) throw e;

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log/logger.js';
 import type { Services, Actor } from '../services/index.js';
-import type { WebSession } from './sessions.js';
+import type { SessionStore, WebSession } from './sessions.js';
 import type { FormFields } from './form.js';
 
 /** What the dashboard needs; main.ts hands these in, tests build their own. */
@@ -11,6 +11,8 @@ export interface WebDeps {
   config: Pick<Config, 'sessionTtlSeconds'>;
   /** Milliseconds since the epoch; tests move it forward to expire sessions. */
   now?: () => number;
+  /** Where sessions live; a fresh in-memory store (with `now` and the TTL) when left out. */
+  sessions?: SessionStore;
 }
 
 /** Per-request values the dashboard middleware sets. */

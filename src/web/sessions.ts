@@ -1,18 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { SecretValue } from '../core/secret-value.js';
 
-/** A dashboard sign-in. Lives in this process's memory only; the cookie carries just a random id. */
+/**
+ * A dashboard sign-in. Lives in this process's memory only; the cookie carries just a random id.
+ * It holds no credential: the key itself is used once, at sign-in, and every later request
+ * re-authenticates by the key's id (KeysService.authenticateById), so a revoked or expired key
+ * ends the session on its next request and the actor always carries the key's current scopes.
+ */
 export interface WebSession {
-  /** The API key the user signed in with: its id for display, the key itself to re-authenticate. */
+  /** The id of the API key the user signed in with. */
   keyId: string;
   /** First characters of the key, to show which key the session uses. */
   keyPrefix: string;
-  /**
-   * KeysService.authenticate takes the key, not its id, so the session keeps it (in memory, in
-   * a redacting holder) and authenticates it on every request: a revoked or expired key ends
-   * the session on its next request, and the actor always carries the key's current scopes.
-   */
-  key: SecretValue;
   /** Synchronizer token for the forms of this session. */
   csrf: string;
   expiresAt: number;
@@ -30,11 +28,11 @@ export class SessionStore {
   constructor(private readonly ttlMs: number, private readonly now: () => number) {}
 
   /** Starts a session; returns the id for the cookie (256 random bits). */
-  create(apiKey: string, keyId: string, keyPrefix: string): { id: string; session: WebSession } | null {
+  create(keyId: string, keyPrefix: string): { id: string; session: WebSession } | null {
     this.sweep();
     if (this.#byHash.size >= MAX_SESSIONS) return null;
     const id = randomBytes(32).toString('base64url');
-    const session: WebSession = { keyId, keyPrefix, key: new SecretValue(apiKey), csrf: randomBytes(32).toString('base64url'), expiresAt: this.now() + this.ttlMs };
+    const session: WebSession = { keyId, keyPrefix, csrf: randomBytes(32).toString('base64url'), expiresAt: this.now() + this.ttlMs };
     this.#byHash.set(idHash(id), session);
     return { id, session };
   }

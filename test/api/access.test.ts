@@ -50,6 +50,50 @@ describe('API keys', () => {
     assert.equal((await call(s, 'GET', '/v1/api-keys')).body.data.some((x: any) => x.id === k.id), false, 'revoked keys leave the list');
   });
 
+  test('revoked keys are listed, with their revocation time, only when asked with includeRevoked=true', async () => {
+    const k = await createKey(s, { name: 'listed-after-revoke', scopes: ['secrets:read'] });
+    expectStatus(await call(s, 'DELETE', `/v1/api-keys/${k.id}`), 204);
+    for (const q of ['', '?includeRevoked=false']) {
+      const plain = await call(s, 'GET', `/v1/api-keys${q}`);
+      expectStatus(plain, 200);
+      assert.equal(plain.body.data.some((x: any) => x.id === k.id), false, `hidden with "${q}"`);
+    }
+    const all = await call(s, 'GET', '/v1/api-keys?includeRevoked=true');
+    expectStatus(all, 200);
+    const listed = all.body.data.find((x: any) => x.id === k.id);
+    assert.ok(listed, 'listed with includeRevoked=true');
+    assert.ok(Date.parse(listed.revokedAt) > 0, 'with the time it was revoked');
+    assert.ok(all.body.data.some((x: any) => x.revokedAt === null), 'active keys too');
+    expectStatus(await call(s, 'GET', '/v1/api-keys?includeRevoked=yes'), 400);
+
+    // A member sees their own revoked keys, never another user's.
+    const m = await createMember(s, 'revoked-lister');
+    const own = await createKey(s, { name: 'members-old-key', userId: m.userId, scopes: ['secrets:read'] });
+    expectStatus(await call(s, 'DELETE', `/v1/api-keys/${own.id}`), 204);
+    const mine = await call(s, 'GET', '/v1/api-keys?includeRevoked=true', { key: m.key });
+    expectStatus(mine, 200);
+    assert.deepEqual(mine.body.data.map((x: any) => x.id).sort(), [m.keyId, own.id].sort());
+  });
+
+  test('authenticateById applies the checks of authenticate: unknown, revoked and expired keys are refused', async () => {
+    const keys = s.running.core.services.keys;
+    const k = await createKey(s, { name: 'by-id', scopes: ['secrets:read'] });
+    const byId = await keys.authenticateById(k.id, 'req-by-id');
+    const byKey = await keys.authenticate(k.key, 'req-by-id');
+    assert.deepEqual(byId, byKey, 'the same actor as authenticating by the key');
+    const code = (p: Promise<unknown>) => p.then(() => 'accepted', (e: any) => e.code);
+    assert.equal(await code(keys.authenticateById('key_doesNotExist0000000', null)), 'unauthenticated');
+    assert.equal(await code(keys.authenticateById("key_x' or '1'='1", null)), 'unauthenticated');
+    assert.equal(await code(keys.authenticateById('', null)), 'unauthenticated');
+
+    const e = await createKey(s, { name: 'by-id-expiring', scopes: ['secrets:read'], expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    await s.running.core.store.db.updateTable('api_keys').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', e.id).execute();
+    assert.equal(await code(keys.authenticateById(e.id, null)), 'key_expired');
+
+    expectStatus(await call(s, 'DELETE', `/v1/api-keys/${k.id}`), 204);
+    assert.equal(await code(keys.authenticateById(k.id, null)), 'key_revoked', 'no cache: the revocation applies at once');
+  });
+
   test('a key may revoke itself, and then it is dead', async () => {
     const k = await createKey(s, { scopes: ['keys:write', 'secrets:read'] });
     expectStatus(await call(s, 'DELETE', `/v1/api-keys/${k.id}`, { key: k.key }), 204);

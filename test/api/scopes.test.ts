@@ -42,7 +42,7 @@ function routes(s: TestServer): Record<string, { scope: ApiScope | null; why?: s
     'GET /v1/secrets/{id}/versions': { scope: 'secrets:read', req: async () => ({ path: `/v1/secrets/${await secret()}/versions` }) },
     'GET /v1/secrets/{id}/usage': { scope: 'secrets:read', req: async () => ({ path: `/v1/secrets/${await secret()}/usage` }) },
     'POST /v1/api-keys': { scope: 'keys:write', req: async () => ({ path: '/v1/api-keys', body: { name: uniq('k'), scopes: ['keys:write'] } }) },
-    'GET /v1/api-keys': { scope: 'keys:read', req: async () => ({ path: '/v1/api-keys' }) },
+    'GET /v1/api-keys': { scope: 'keys:read', req: async () => ({ path: '/v1/api-keys?includeRevoked=true' }) },
     'DELETE /v1/api-keys/{id}': { scope: 'keys:write', req: async () => ({ path: `/v1/api-keys/${(await createKey(s, { name: uniq('victim'), scopes: ['secrets:read'] })).id}` }) },
     'GET /v1/audit': { scope: 'audit:read', req: async () => ({ path: '/v1/audit' }) },
     'GET /v1/audit/verify': { scope: 'audit:read', req: async () => ({ path: '/v1/audit/verify' }) },

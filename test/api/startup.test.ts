@@ -97,6 +97,11 @@ describe('bad settings stop start-up with a message naming the setting', () => {
     ['STANDIN_RATE_LIMIT_PER_KEY=0', {}, { STANDIN_RATE_LIMIT_PER_KEY: '0' }, /STANDIN_RATE_LIMIT_PER_KEY/],
     ['STANDIN_RATE_LIMIT_PER_TENANT=many', {}, { STANDIN_RATE_LIMIT_PER_TENANT: 'many' }, /STANDIN_RATE_LIMIT_PER_TENANT/],
     ['STANDIN_RESOLVE=nonsense', {}, { STANDIN_RESOLVE: 'nonsense' }, /STANDIN_RESOLVE/],
+    ['STANDIN_RESOLVE with a host name as address', {}, { STANDIN_RESOLVE: 'api.example.test=localhost' }, /STANDIN_RESOLVE.*"localhost" is not an IPv4 or IPv6 address/],
+    ['STANDIN_RESOLVE with an out-of-range IPv4 address', {}, { STANDIN_RESOLVE: 'a.test=127.0.0.1,b.test=10.0.0.256' }, /STANDIN_RESOLVE.*"10\.0\.0\.256"/],
+    ['STANDIN_RESOLVE with a short-form IPv4 address', {}, { STANDIN_RESOLVE: 'a.test=127.1' }, /STANDIN_RESOLVE.*"127\.1"/],
+    ['STANDIN_RESOLVE with a malformed IPv6 address', {}, { STANDIN_RESOLVE: 'a.test=[::1::2]' }, /STANDIN_RESOLVE.*"::1::2"/],
+    ['--resolve with a URL as address', { resolve: 'a.test=http://127.0.0.1' }, {}, /--resolve.*not an IPv4 or IPv6 address/],
   ];
   for (const [title, flags, env, message] of cases) {
     test(`${title} is refused`, () => {
@@ -108,6 +113,11 @@ describe('bad settings stop start-up with a message naming the setting', () => {
       });
     });
   }
+
+  test('STANDIN_RESOLVE takes IPv4 and IPv6 addresses, bracketed or not', () => {
+    const c = loadConfig({}, { STANDIN_RESOLVE: 'API.Example.test.=127.0.0.1, v6.test=[::1],bare.test=2001:db8::1' });
+    assert.deepEqual(c.resolve, { 'api.example.test': '127.0.0.1', 'v6.test': '::1', 'bare.test': '2001:db8::1' });
+  });
 
   test('good settings load into a frozen object with the named defaults', () => {
     const c = loadConfig({}, { STANDIN_PORT: '8080' });

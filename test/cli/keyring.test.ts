@@ -7,6 +7,8 @@ import { loadConfig } from '../../src/config.js';
 import { start, type Running } from '../../src/main.js';
 import { formatRootKey, generateRootKey, parseMasterKeys } from '../../src/crypto/keyring.js';
 import { Standin } from '../../sdk/index.js';
+import { startTestServer } from '../helpers/server.js';
+import { pgAvailable } from '../helpers/pg.js';
 import { cleanEnv, runCli, startServe, transcript } from './helpers.js';
 
 const CANARY_V1 = 'CANARY-cli-keyring-before-0001';
@@ -126,3 +128,45 @@ describe('standin keyring rotate and standin ca export', () => {
     assert.ok(!all.includes(CANARY_V1) && !all.includes(CANARY_V2));
   });
 });
+
+const pgOk = await pgAvailable();
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`a running server after "standin keyring rotate" on ${dialect}`, { skip: dialect === 'postgres' && !pgOk ? 'PostgreSQL is not reachable' : false }, () => {
+    it('loads the new root key from the key file by itself: no restart, old and new data both work', async () => {
+      const s = await startTestServer({ dialect, proxy: false });
+      try {
+        const before = await s.api('POST', '/v1/secrets', { name: 'made-before', value: 'value-made-before-rotation-01', hosts: ['api.example.com'] });
+        assert.equal(before.status, 201);
+        const firstId = s.running.core.keyring.activeId;
+
+        const r = await runCli(['keyring', 'rotate', '--json'], { env: cleanEnv({ STANDIN_DATA_DIR: s.dataDir, STANDIN_DATABASE_URL: s.databaseUrl }) });
+        assert.equal(r.code, 0, r.stderr);
+        const rep = JSON.parse(r.stdout);
+        assert.equal(rep.previousKeyId, firstId);
+        assert.equal(s.running.core.keyring.activeId, firstId, 'the server has not seen the new key yet');
+
+        // Without a restart: every data key is now wrapped by a key this process never loaded.
+        const created = await s.api('POST', '/v1/secrets', { name: 'made-after', value: 'value-made-after-rotation-02', hosts: ['api.example.com'] });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        assert.equal(s.running.core.keyring.activeId, rep.keyId, 'the server reloaded the key file');
+        assert.deepEqual(s.running.core.keyring.ids(), [rep.keyId, firstId]);
+        const rotated = await s.api('POST', '/v1/secrets/made-before/rotate', { value: 'value-rotated-after-rotation-03' });
+        assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+        assert.equal(rotated.body.version, 2);
+
+        const reveal = async (id: string, v: number) => (await s.running.core.services.secrets.reveal(s.tenantId, id, v)).value.reveal();
+        assert.ok((await reveal(before.body.id, 1)) === 'value-made-before-rotation-01', 'a value written before the rotation still decrypts');
+        assert.ok((await reveal(before.body.id, 2)) === 'value-rotated-after-rotation-03');
+        assert.ok((await reveal(created.body.id, 1)) === 'value-made-after-rotation-02');
+        const sbx = await s.api('POST', '/v1/sandboxes', { name: 'after-rotation', inject: ['MADE=made-before'] });
+        assert.equal(sbx.status, 201, JSON.stringify(sbx.body));
+        assert.ok(sbx.body.env.MADE === 'value-rotated-after-rotation-03', 'an env-mode inject decrypts through the API');
+        assert.match(s.logs(), new RegExp(`root keys reloaded: active key ${rep.keyId} \\(was ${firstId}\\)`));
+        assert.equal((await s.api('GET', '/v1/audit/verify')).body.ok, true);
+      } finally {
+        await s.stop();
+      }
+    });
+  });
+}

@@ -54,6 +54,9 @@ describe('standin keys, audit, exit codes and the config file (CLI against a rea
     const revoked = await cli(['secrets', 'ls'], undefined, { STANDIN_API_KEY: key });
     assert.equal(revoked.code, 3);
     assert.match(revoked.stderr, /HTTP 401/);
+    assert.equal(JSON.parse((await cli(['keys', 'ls', '--json'])).stdout).some((k: { id: string }) => k.id === reader.id), false, 'revoked keys are hidden');
+    const all = await cli(['keys', 'ls', '--include-revoked']);
+    assert.match(all.stdout, new RegExp(`^${reader.id}\\s+reader\\s+\\S+…\\s+revoked\\s`, 'm'), 'and listed with --include-revoked');
     assert.equal((await cli(['keys', 'revoke', 'key_doesnotexist'])).code, 4);
   });
 

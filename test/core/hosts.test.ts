@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileHostRules, formatHostRule, matchHost, normalizeHost, parseHostRule } from '../../src/core/hosts.js';
+import { compileEgressRules, compileHostRules, formatHostRule, matchHost, normalizeHost, normalizeHostRuleText, parseHostRule } from '../../src/core/hosts.js';
 
 describe('normalizeHost', () => {
   const cases: Array<[string, string, string | null]> = [
@@ -118,5 +118,21 @@ describe('matchHost', () => {
   });
   test('an invalid stored rule throws validation_failed naming it', () => {
     assert.throws(() => compileHostRules(['*.com']), (e: Error & { code?: string }) => e.code === 'validation_failed' && /\*\.com/.test(e.message));
+  });
+});
+
+describe('sandbox egress rules', () => {
+  test('a rule without a port allows 443 and 80; a rule with a port, :443 included, only that port', () => {
+    const rules = compileEgressRules(['example.com', 'pinned.example:443', 'alt.example:8080']);
+    assert.deepEqual(rules.map((r) => `${r.host}:${r.port}`), ['example.com:443', 'example.com:80', 'pinned.example:443', 'alt.example:8080']);
+  });
+  test('the canonical text keeps an explicit :443, which tells the two apart once stored', () => {
+    assert.deepEqual(normalizeHostRuleText('EXAMPLE.com.:443'), { ok: true, text: 'example.com:443' });
+    assert.deepEqual(normalizeHostRuleText('example.com'), { ok: true, text: 'example.com' });
+    assert.deepEqual(normalizeHostRuleText('[::1]:443'), { ok: true, text: '[::1]:443' });
+    assert.equal(normalizeHostRuleText('*.com').ok, false);
+  });
+  test('a bad egress rule throws validation_failed naming it', () => {
+    assert.throws(() => compileEgressRules(['ok.example', 'https://x.example']), (e: Error & { code?: string }) => e.code === 'validation_failed' && /https:\/\/x\.example/.test(e.message));
   });
 });

@@ -88,6 +88,35 @@ describe('header values', () => {
   test('a percent-encoded near-miss is rejected', () => assert.deepEqual(scanHeaderValue(pct(mutate(A, 30))), []));
 });
 
+describe('value encoding per place', () => {
+  // One value with multi-byte UTF-8 and the characters that structure URLs, forms and headers.
+  const V = 'ü€😀 &a=b+c%20%';
+  const bytes = Buffer.from(V, 'utf8').toString('latin1');
+  const look = (t: string) => (t === A ? V : undefined);
+  test('a plain header placeholder gets the UTF-8 bytes of the value (a latin1 string)', () => {
+    assert.equal(swapHeaderValue(`Bearer ${A}`, look), `Bearer ${bytes}`);
+  });
+  test('a percent-escaped header placeholder gets the value percent-encoded once', () => {
+    const out = swapHeaderValue(`t=%73${A.slice(1)}`, look);
+    assert.equal(out, `t=${encodeURIComponent(V)}`);
+    assert.equal(decodeURIComponent(out), `t=${V}`);
+  });
+  test('Basic credentials carry the UTF-8 bytes of the value', () => {
+    const out = swapHeaderValue(`Basic ${b64(`ü:${A}`)}`, look);
+    assert.equal(Buffer.from(out.slice(6), 'base64').toString('utf8'), `ü:${V}`);
+  });
+  test('a username in the replacement sets the Basic user name when the placeholder is the password', () => {
+    const out = swapHeaderValue(`Basic ${b64(`x:${A}`)}`, () => ({ value: V, username: 'jürgen' }));
+    assert.equal(Buffer.from(out.slice(6), 'base64').toString('utf8'), `jürgen:${V}`);
+    const asUser = swapHeaderValue(`Basic ${b64(`${A}:pw`)}`, () => ({ value: V, username: 'jürgen' }));
+    assert.equal(Buffer.from(asUser.slice(6), 'base64').toString('utf8'), `${V}:pw`, 'a placeholder as user name is swapped, the name kept');
+  });
+  test('a query gets the percent-encoded UTF-8 of the value, plain or escaped placeholder', () => {
+    const q = new URLSearchParams(swapQuery(`a=1&k=${A}&e=${pct(A)}`, look));
+    assert.deepEqual([...q.entries()], [['a', '1'], ['k', V], ['e', V]]);
+  });
+});
+
 describe('query strings', () => {
   test('a plain placeholder in a query is found and the value percent-encoded', () => {
     assert.deepEqual(scanQuery(`key=${B}&a=1`).map((m) => m.token), [B]);
@@ -110,8 +139,8 @@ describe('replaceAll', () => {
 describe('streams', () => {
   const body = `{"key":"sk-${A}","other":"${B}","pad":"${'x'.repeat(300)}","again":"${A}"}`;
   const expected = `{"key":"${VALUE_A}","other":"${VALUE_B}","pad":"${'x'.repeat(300)}","again":"${VALUE_A}"}`;
-  const run = (text: string, size: number, percent = false) => {
-    const s = new PlaceholderStream((t) => (t === A ? { value: VALUE_A, prefix: 'sk-' } : lookup(t)), { percent });
+  const run = (text: string, size: number, format: 'text' | 'json' | 'form' = 'text') => {
+    const s = new PlaceholderStream((t) => (t === A ? { value: VALUE_A, prefix: 'sk-' } : lookup(t)), { format });
     let out = '';
     for (let i = 0; i < text.length; i += size) out += s.push(text.slice(i, i + size));
     return { out: out + s.end(), tokens: [...s.tokens].sort() };
@@ -126,10 +155,21 @@ describe('streams', () => {
   for (const size of [1, 3, 64]) {
     test(`percent-encoded placeholders split across ${size}-character chunks are found in a form body`, () => {
       const form = `a=1&key=${pct(B)}&pad=${'y'.repeat(200)}&k2=${B}`;
-      const r = run(form, size, true);
-      assert.equal(r.out, `a=1&key=${encodeURIComponent(VALUE_B)}&pad=${'y'.repeat(200)}&k2=${VALUE_B}`);
+      const r = run(form, size, 'form');
+      // Plain or escaped, the value is percent-encoded: VALUE_B's `&b=1` must not become a field.
+      assert.equal(r.out, `a=1&key=${encodeURIComponent(VALUE_B)}&pad=${'y'.repeat(200)}&k2=${encodeURIComponent(VALUE_B)}`);
     });
   }
+  test('a JSON body gets values JSON-escaped, as UTF-8 bytes', () => {
+    const v = 'a"b\\c ü€\t';
+    const s = new PlaceholderStream((t) => (t === A ? v : undefined), { format: 'json' });
+    const out = s.push(`{"k":"${A}"}`) + s.end();
+    assert.equal(Buffer.from(out, 'latin1').toString('utf8'), JSON.stringify({ k: v }));
+  });
+  test('a text body gets the UTF-8 bytes of a value', () => {
+    const s = new PlaceholderStream((t) => (t === A ? 'ü€' : undefined));
+    assert.equal(s.push(`x${A}y`) + s.end(), `x${Buffer.from('ü€').toString('latin1')}y`);
+  });
   test('a body without placeholders streams through unchanged', () => {
     const text = 'z'.repeat(5000);
     assert.equal(run(text, 333).out, text);

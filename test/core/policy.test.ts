@@ -25,6 +25,7 @@ const cases: Case[] = [
   ['the apex openai.com does not match *.openai.com', { destination: { ...dest, host: 'openai.com' }, sniHost: 'openai.com', requestHost: 'openai.com' }, 'host_not_allowed'],
   ['an allowed host on another port is blocked', { destination: { ...dest, port: 8443 }, requestHost: 'api.openai.com:8443' }, 'port_not_allowed'],
   ['plain http to an allowed host is blocked without allowInsecureHttp', { destination: { ...dest, scheme: 'http', port: 8443, host: 'localhost' }, sniHost: null, requestHost: 'localhost:8443' }, 'insecure_http'],
+  ['a secret host rule without a port does not cover plain http on port 80, unlike an egress rule', { secret: { ...secret, allowInsecureHttp: true }, destination: { ...dest, scheme: 'http', port: 80 }, sniHost: null, requestHost: 'api.openai.com' }, 'port_not_allowed'],
   ['plain http is swapped when the secret allows insecure http', { secret: { ...secret, allowInsecureHttp: true }, destination: { ...dest, scheme: 'http', port: 8443, host: 'localhost' }, sniHost: null, requestHost: 'localhost:8443' }, true],
   ['an unverified upstream certificate is blocked', { destination: { ...dest, tlsVerified: false } }, 'tls_unverified'],
   ['CONNECT to an allowed host with a Host header of another host is misdirected', { requestHost: 'evil.test' }, 'misdirected_request'],
@@ -72,6 +73,12 @@ describe('sandbox egress policy', () => {
     ['a listed host on another port is denied', ['api.github.com'], 'api.github.com', 8443, false],
     ['a wildcard allows subdomains only', ['*.github.com'], 'github.com', 443, false],
     ['an empty list denies everything', [], 'api.github.com', 443, false],
+    ['a listed host without a port is reachable over plain http on port 80', ['example.com'], 'example.com', 80, true],
+    ['a wildcard without a port allows subdomains on port 80 too', ['*.example.com'], 'a.example.com', 80, true],
+    ['a listed host with an explicit :443 is not reachable on port 80', ['example.com:443'], 'example.com', 80, false],
+    ['a listed host with an explicit :443 is reachable on 443', ['example.com:443'], 'example.com', 443, true],
+    ['a listed host with another port allows that port only', ['example.com:8080'], 'example.com', 443, false],
+    ['a listed host with another port is reachable on it', ['example.com:8080'], 'example.com', 8080, true],
   ];
   for (const [name, allowHosts, host, port, want] of cases) {
     test(name, () => {

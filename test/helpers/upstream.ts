@@ -35,6 +35,8 @@ export interface EchoUpstream {
   url: string;
   port: number;
   requests: RecordedRequest[];
+  /** Requests whose client went away before the body ended: not recorded, not answered. */
+  readonly aborted: number;
   close(): Promise<void>;
 }
 
@@ -134,8 +136,19 @@ export async function startEchoUpstream(options: EchoUpstreamOptions = {}): Prom
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket | Duplex>();
 
-  const handler = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const r = record(req, await readBody(req));
+  let aborted = 0;
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    let body: string;
+    try {
+      body = await readBody(req);
+    } catch {
+      // An aborted upload rejects the body iterator (ECONNRESET / 'aborted'); nothing to answer.
+      aborted++;
+      res.destroy();
+      return;
+    }
+    const r = record(req, body);
     requests.push(r);
     if (req.url === '/sse') return sendSse(res);
     if (req.url === '/redirect' && options.redirectTo) {
@@ -146,6 +159,11 @@ export async function startEchoUpstream(options: EchoUpstreamOptions = {}): Prom
     if (options.echoKeyBack) return sendKeyBack(res, r);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ method: r.method, path: r.url, headers: r.headers, body: r.body }));
+  };
+  // http.Server ignores the listener's promise: a rejection must not escape as unhandled, which
+  // ends the test process (Node ≥ 15) and fails whichever test happens to be running.
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    handle(req, res).catch(() => res.destroy());
   };
 
   const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(handler);
@@ -169,6 +187,9 @@ export async function startEchoUpstream(options: EchoUpstreamOptions = {}): Prom
     url: `${options.tls ? 'https' : 'http'}://${hostPart}:${port}`,
     port,
     requests,
+    get aborted() {
+      return aborted;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

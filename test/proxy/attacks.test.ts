@@ -94,6 +94,12 @@ describe('attacks: the real value never reaches the wrong place', () => {
     });
   }
 
+  test('an egress rule keeps an explicit :443 when stored: without a port it also opens port 80, with :443 it does not', async () => {
+    const box = await f.sandbox({ egress: { allowHosts: ['API.openai.com:443', 'other.example.test.'] } });
+    const got = await f.server.api('GET', `/v1/sandboxes/${box.id}`);
+    assert.deepEqual(got.body.egress, { allowHosts: ['api.openai.com:443', 'other.example.test'] });
+  });
+
   test('CONNECT to the allowed host with a Host header of another host is misdirected (421)', async () => {
     const r = await rawThroughTunnel({
       proxyUrl: sb.proxyUrl, token: sb.token, authority: `api.openai.com:${up.port}`, servername: 'api.openai.com', ca: sb.caPem,

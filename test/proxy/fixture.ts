@@ -77,10 +77,7 @@ export async function startFixture(opts: { egressAllow?: string | null } = {}): 
       const token = decodeURIComponent(new URL(r.body.proxyUrl).password);
       return { id: r.body.id, env: r.body.env, proxyUrl: r.body.proxyUrl, token, caPem: r.body.caCertPem, caFile };
     },
-    async flush() {
-      // The writer flushes every 200 ms; wait for two rounds.
-      await new Promise((r) => setTimeout(r, 450));
-    },
+    flush: () => server.running.flushEvents(),
     async close() {
       await server.stop();
       await Promise.all(upstreams.map((u) => u.close()));

@@ -3,6 +3,8 @@
  * redaction, body placeholder swapping, and the event writer's backpressure.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
 import { describe, test } from 'node:test';
 import pino from 'pino';
 import { Redactor, valuePairs } from '../../src/proxy/redact.js';
@@ -10,6 +12,7 @@ import { BodySwapper } from '../../src/proxy/body.js';
 import { EventWriter, type EgressRecord } from '../../src/proxy/events.js';
 import { placeholderFromBody } from '../../src/core/placeholder.js';
 import { SwapDenied } from '../../src/proxy/swap.js';
+import { startEchoUpstream } from '../helpers/upstream.js';
 
 const VALUE = 'CANARY-proxy-0123456789abcdef';
 const PH = placeholderFromBody('A'.repeat(40));
@@ -145,5 +148,33 @@ describe('event writer', () => {
     await w.close();
     clearInterval(alive);
     assert.deepEqual(written.sort(), Array.from({ length: 20 }, (_, i) => `e${i}`).sort(), 'every event written exactly once');
+  });
+});
+
+describe('the echo upstream (test helper)', () => {
+  test('an upload aborted mid-body is counted, not an unhandled rejection that ends the test process', async () => {
+    const up = await startEchoUpstream();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const socket = net.connect(up.port, '127.0.0.1');
+      await once(socket, 'connect');
+      // With Expect: 100-continue, Node's server answers 100 just before it calls the handler, so
+      // once the client reads it, the handler is reading the body: then go away mid-upload.
+      socket.write('POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\nexpect: 100-continue\r\n\r\n');
+      const [interim] = (await once(socket, 'data')) as [Buffer];
+      assert.match(interim.toString(), /^HTTP\/1\.1 100 /);
+      socket.write('0123456789');
+      socket.destroy();
+      for (let i = 0; i < 200 && up.aborted === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(up.aborted, 1, 'the aborted upload was seen');
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(unhandled, []);
+      assert.equal(up.requests.length, 0, 'an incomplete request is not recorded');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await up.close();
+    }
   });
 });

@@ -164,6 +164,9 @@ describe('SDK against a real server', () => {
     await assert.rejects(limited.secrets.create({ name: 'x', value: 'CANARY-sdk-x-0001' }), (e: unknown) => e instanceof StandinApiError && e.status === 403 && e.code === 'missing_scope');
     await client.apiKeys.revoke(reader.id);
     await assert.rejects(limited.secrets.list(), (e: unknown) => e instanceof StandinApiError && e.status === 401);
+    assert.equal((await client.apiKeys.list()).some((k) => k.id === reader.id), false, 'revoked keys are hidden by default');
+    const withRevoked = await client.apiKeys.list({ includeRevoked: true });
+    assert.ok(withRevoked.find((k) => k.id === reader.id)?.revokedAt, 'and listed, with revokedAt, on request');
 
     const invalid = await client.secrets.create({ name: 'nl', value: 'CANARY-sdk-line\nbreak' }).catch((e: unknown) => e);
     assert.ok(invalid instanceof StandinApiError && invalid.status === 400);
@@ -225,5 +228,24 @@ describe('SDK against a real server', () => {
     assert.ok(audit.data.every((e) => e.action.startsWith('secrets.')));
     assert.deepEqual(await client.audit.verify(), { ok: true, rows: (await client.audit.list({ limit: 500 }).all()).length, brokenAt: null });
     assert.ok(!srv.logs().includes('CANARY-sdk'), 'no value in the server log');
+  });
+});
+
+describe('SDK packaging', () => {
+  it('imports nothing outside sdk/ at run time: the types it shares with the server are erased', async () => {
+    const ts = (await import('typescript')).default;
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../../sdk/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    assert.ok(files.includes('types.ts') && files.includes('index.ts'));
+    const shared: string[] = [];
+    for (const f of files) {
+      const source = readFileSync(new URL(f, dir), 'utf8');
+      shared.push(...[...source.matchAll(/from '(\.\.\/src\/[^']+)'/g)].map((m) => m[1]!));
+      const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }, fileName: f }).outputText;
+      const specifiers = [...js.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+      for (const spec of specifiers) assert.match(spec, /^\.\/[\w-]+\.js$/, `${f} imports ${spec} at run time`);
+    }
+    assert.ok(shared.some((p) => p.startsWith('../src/services/')), 'the input types come from the services (type-only)');
   });
 });

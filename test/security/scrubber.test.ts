@@ -90,6 +90,55 @@ describe('log scrubber', () => {
     assert.equal(s.scrub(b), b);
   });
 
+  test('the prefilter lets no value through: at the start, middle and end of a line, at every alignment, JSON-escaped', () => {
+    const s = new Scrubber();
+    const v = 'pw "quoted" \\ ü-€';
+    s.register(v);
+    const json = JSON.stringify(v).slice(1, -1);
+    const pad = '{"level":30,"msg":"x","path":"/v1/abcdefghijklmnopqrstuvwxyz0123456789';
+    for (const form of [v, json]) {
+      for (let k = 0; k < 12; k++) {
+        const head = pad.slice(0, k);
+        assert.equal(s.scrub(`${form}${head}`), `[redacted]${head}`, `start, ${k}`);
+        assert.equal(s.scrub(`${pad}${head}${form}${pad}`), `${pad}${head}[redacted]${pad}`, `middle, ${k}`);
+        assert.equal(s.scrub(`${pad}${head}${form}`), `${pad}${head}[redacted]`, `end, ${k}`);
+      }
+    }
+    assert.equal(s.scrub(JSON.stringify({ msg: 'upstream said', detail: `key ${v} rejected` })), '{"msg":"upstream said","detail":"key [redacted] rejected"}');
+    assert.equal(s.scrub(`${pad}${pad}`), `${pad}${pad}`, 'a line without the value is returned as it is');
+  });
+
+  test('the prefilter agrees with a plain scan on random lines, short and long values, adjacent and overlapping', () => {
+    const s = new Scrubber();
+    const alphabet = 'abcdef"\\ü-_';
+    let seed = 42;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const word = (n: number) => Array.from({ length: n }, () => alphabet[rnd(alphabet.length)]).join('');
+    const values = Array.from({ length: 40 }, (_, i) => word(6 + (i % 30)));
+    for (const v of values) s.register(v);
+    const registered = [...new Set(values.flatMap((v) => [v, JSON.stringify(v).slice(1, -1), encodeURIComponent(v), Buffer.from(v).toString('base64')]))]
+      .filter((f) => f.length >= 6)
+      .sort((a, b) => b.length - a.length);
+    const reference = (text: string): string => {
+      let out = '';
+      let i = 0;
+      while (i < text.length) {
+        const hit = registered.find((f) => text.startsWith(f, i));
+        if (hit) {
+          out += '[redacted]';
+          i += hit.length;
+        } else out += text[i++];
+      }
+      return out;
+    };
+    for (let n = 0; n < 2000; n++) {
+      const parts: string[] = [];
+      for (let p = rnd(5); p >= 0; p--) parts.push(word(rnd(12)), rnd(2) ? values[rnd(values.length)]! : '');
+      const line = parts.join('');
+      assert.equal(s.scrub(line), reference(line), line);
+    }
+  });
+
   test('a value with an unpaired surrogate is registered without throwing', () => {
     const s = new Scrubber();
     const v = 'abcdef\ud800ghij';

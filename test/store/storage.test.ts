@@ -466,11 +466,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     describe('audit chain', () => {
-      async function chainOf(n: number): Promise<string> {
-        const t = await tenant();
+      async function chainOfTenant(t: string, n: number): Promise<string> {
         for (let i = 1; i <= n; i++) await store.audit.append(auditEvent(t, `test.action${i}`, `target-${i}`, { i, nested: { b: 2, a: 1 } }));
         return t;
       }
+      const chainOf = async (n: number) => chainOfTenant(await tenant(), n);
 
       test('appends number rows 1, 2, 3… per tenant and link each to the one before', async () => {
         const t1 = await tenant();
@@ -552,6 +552,119 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         const r = verifyChain(await store.audit.chain(t));
         assert.equal(r.ok, false);
         assert.equal(r.brokenAt?.seq, 2);
+      });
+
+      test('the tenant row anchors the head: every append moves it, a rolled-back append does not', async () => {
+        const t = await tenant();
+        assert.deepEqual(await store.audit.head(t), { seq: 0, hash: '0'.repeat(64) });
+        await chainOfTenant(t, 3);
+        const rows = await store.audit.chain(t);
+        assert.deepEqual(await store.audit.head(t), { seq: 3, hash: rows[2]!.hash });
+        await assert.rejects(store.transaction(async (tx) => {
+          await tx.audit.append(auditEvent(t, 'x.rolled-back', null));
+          throw new Error('roll back');
+        }));
+        assert.deepEqual(await store.audit.head(t), { seq: 3, hash: rows[2]!.hash });
+        assert.deepEqual(await store.audit.verify(t), { ok: true, rows: 3, brokenAt: null });
+        assert.equal(await store.audit.head('ten_nobody'), null);
+        await assert.rejects(store.audit.append(auditEvent('ten_nobody', 'x', null)), /tenant ten_nobody does not exist/);
+      });
+
+      test('a truncated tail (the last rows deleted) is detected against the head anchor', async () => {
+        const t = await chainOf(5);
+        await sql`delete from audit_events where tenant_id = ${t} and seq = 5`.execute(store.db);
+        // What is left still links up: the chain alone cannot tell.
+        assert.equal(verifyChain(await store.audit.chain(t)).ok, true);
+        const r = await store.audit.verify(t);
+        assert.equal(r.ok, false);
+        assert.deepEqual(r.brokenAt, { seq: 5, id: null, reason: "the chain ends at seq 4 but the tenant's head says 5 (rows were removed from the end)" });
+        await sql`delete from audit_events where tenant_id = ${t}`.execute(store.db);
+        assert.match((await store.audit.verify(t)).brokenAt!.reason, /ends at seq 0 but the tenant's head says 5/, 'every row deleted');
+      });
+
+      test('an append after a truncation does not paper over it: the gap stays visible', async () => {
+        const t = await chainOf(4);
+        await sql`delete from audit_events where tenant_id = ${t} and seq >= 3`.execute(store.db);
+        const next = await store.audit.append(auditEvent(t, 'x.after', null));
+        assert.equal(next.seq, 5, 'numbering continues from the head, not from the last remaining row');
+        const r = await store.audit.verify(t);
+        assert.equal(r.ok, false);
+        assert.equal(r.brokenAt?.seq, 5);
+        assert.match(r.brokenAt!.reason, /expected sequence 3, found 5/);
+      });
+
+      test('a last row rewritten with a recomputed hash is detected against the head', async () => {
+        const t = await chainOf(3);
+        const rows = await store.audit.chain(t);
+        const { hash: _h, prevHash, ...rest } = rows[2]!;
+        const { auditHash } = await import('../../src/store/repos/audit.js');
+        const forged = auditHash(prevHash, { ...rest, action: 'x.forged' });
+        await sql`update audit_events set action = ${'x.forged'}, hash = ${forged} where tenant_id = ${t} and seq = 3`.execute(store.db);
+        assert.equal(verifyChain(await store.audit.chain(t)).ok, true, 'no later row links to it');
+        const r = await store.audit.verify(t);
+        assert.equal(r.ok, false);
+        assert.deepEqual(r.brokenAt, { seq: 3, id: rows[2]!.id, reason: "row 3 does not match the tenant's head hash (the end of the chain was rewritten)" });
+      });
+
+      test('rows appended past the head (by an older standin, or while verifying) are accepted and the head catches up', async () => {
+        const t = await chainOf(2);
+        await sql`update tenants set audit_seq = 1, audit_head = ${(await store.audit.chain(t))[0]!.hash} where id = ${t}`.execute(store.db);
+        assert.equal((await store.audit.verify(t)).ok, true);
+        const next = await store.audit.append(auditEvent(t, 'x.next', null));
+        assert.equal(next.seq, 3);
+        assert.deepEqual(await store.audit.head(t), { seq: 3, hash: next.hash });
+        assert.equal((await store.audit.verify(t)).ok, true);
+      });
+
+      test('the migration anchors chains that existed before it at their last row', async () => {
+        const { connect } = await import('../../src/store/connect.js');
+        const { CodeMigrationProvider } = await import('../../src/store/migrations.js');
+        const { auditHash, GENESIS_HASH } = await import('../../src/store/repos/audit.js');
+        const { Migrator } = await import('kysely');
+        let fresh: { url: string; drop(): Promise<void> };
+        if (dialect === 'sqlite') {
+          const dir = mkdtempSync(join(tmpdir(), 'standin-store-mig-'));
+          fresh = { url: `sqlite:${join(dir, 'standin.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+        } else {
+          fresh = await createTestDatabase();
+        }
+        try {
+          const c = connect(fresh.url);
+          const migrator = new Migrator({ db: c.db, provider: new CodeMigrationProvider(c.dialect) });
+          try {
+            assert.equal((await migrator.migrateTo('0002_secret_names_byte_order')).error, undefined);
+            const t = randomId('ten_');
+            const empty = randomId('ten_');
+            for (const id of [t, empty]) await c.db.insertInto('tenants').values({ id, name: 'old', wrapped_dek: randomBytes(60), created_at: iso() } as never).execute();
+            let prev = GENESIS_HASH;
+            for (let seq = 1; seq <= 3; seq++) {
+              const e = { ...auditEvent(t, `old.${seq}`, null), seq };
+              const hash = auditHash(prev, e);
+              await c.db.insertInto('audit_events').values({
+                id: e.id, tenant_id: t, seq, at: e.at, request_id: e.requestId, api_key_id: null, actor: e.actor, workspace_id: null,
+                external_workspace: null, external_user: null, action: e.action, target: null, outcome: 'success', details: '{}', prev_hash: prev, hash,
+              }).execute();
+              prev = hash;
+            }
+            assert.equal((await migrator.migrateToLatest()).error, undefined);
+            const migrated = await Store.open(fresh.url, { listen: false });
+            try {
+              assert.deepEqual(await migrated.audit.head(t), { seq: 3, hash: prev });
+              assert.deepEqual(await migrated.audit.head(empty), { seq: 0, hash: GENESIS_HASH });
+              assert.equal((await migrated.audit.verify(t)).ok, true);
+              assert.equal((await migrated.audit.append(auditEvent(t, 'new.4', null))).seq, 4);
+              assert.equal((await migrated.audit.verify(t)).ok, true);
+              await sql`delete from audit_events where tenant_id = ${t} and seq = 4`.execute(migrated.db);
+              assert.equal((await migrated.audit.verify(t)).ok, false);
+            } finally {
+              await migrated.close();
+            }
+          } finally {
+            await c.db.destroy();
+          }
+        } finally {
+          await fresh.drop();
+        }
       });
 
       test('audit lists filter by key, workspace, action (exact or prefix*), target and time, newest first', async () => {

@@ -143,6 +143,132 @@ describe('dashboard, in process', () => {
     });
   });
 
+  describe('sessions hold the key id, not the key', () => {
+    test('a session keeps only the key id, works with it alone, and ends on the first request after a revocation', async () => {
+      const admin = await h.core.services.keys.authenticate(h.adminKey, null);
+      const { key, secret } = await h.core.services.keys.create(admin, { name: 'id-only' });
+      const b = await h.signedIn(secret);
+      const sid = b.cookies.get('standin_session')!;
+      const session = h.sessions.get(sid)!;
+      assert.deepEqual(Object.keys(session).sort(), ['csrf', 'expiresAt', 'keyId', 'keyPrefix']);
+      assert.equal(session.keyId, key.id);
+      assert.equal(session.keyPrefix, secret.slice(0, 12));
+      assert.ok(Object.values(session).every((v) => typeof v !== 'object'), 'no credential holder (SecretValue) in the session');
+
+      // From here on the key string is of no use to the dashboard: authenticating by it fails.
+      const keys = h.core.services.keys;
+      const byKey = keys.authenticate;
+      keys.authenticate = async () => {
+        throw new Error('a signed-in dashboard request authenticated by the key string');
+      };
+      try {
+        assert.equal((await b.get('/secrets')).status, 200);
+        assert.equal((await b.get('/keys')).status, 200);
+        await keys.revoke(admin, key.id);
+        const res = await b.get('/secrets');
+        assert.equal(res.status, 303);
+        assert.equal(res.headers.get('location'), '/sign-in?notice=revoked');
+        assert.equal(h.sessions.get(sid), null, 'the server forgot the session');
+      } finally {
+        keys.authenticate = byKey;
+      }
+    });
+
+    test('an expired key ends its session on the next request', async () => {
+      const admin = await h.core.services.keys.authenticate(h.adminKey, null);
+      const { key, secret } = await h.core.services.keys.create(admin, { name: 'expiring', expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+      const b = await h.signedIn(secret);
+      assert.equal((await b.get('/secrets')).status, 200);
+      await h.core.store.db.updateTable('api_keys').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', key.id).execute();
+      const res = await b.get('/secrets');
+      assert.equal(res.headers.get('location'), '/sign-in?notice=key-expired');
+    });
+  });
+
+  describe('sign-in and sign-out are audited', () => {
+    const rows = async (action: string) => {
+      const { tenantId } = await h.core.services.keys.authenticate(h.adminKey, null);
+      return (await h.core.store.audit.list(tenantId, { action, limit: 500 })).data;
+    };
+
+    test('a sign-in and a sign-out each write a row naming the key by id, never the key or its hash', async () => {
+      const admin = await h.core.services.keys.authenticate(h.adminKey, null);
+      const { key, secret } = await h.core.services.keys.create(admin, { name: 'audited' });
+      const b = await h.signedIn(secret);
+      const signin = (await rows('auth.signin')).find((r) => r.apiKeyId === key.id)!;
+      assert.ok(signin, 'an auth.signin row for the key');
+      assert.equal(signin.outcome, 'success');
+      assert.equal(signin.target, key.id);
+      assert.deepEqual(signin.details, { channel: 'dashboard' });
+      assert.match(signin.actor, new RegExp(`key:${key.id}`));
+
+      const csrf = await b.csrfFrom('/secrets');
+      assert.equal((await b.post('/sign-out', { _csrf: csrf })).status, 303);
+      const signout = (await rows('auth.signout')).find((r) => r.apiKeyId === key.id)!;
+      assert.ok(signout, 'an auth.signout row for the key');
+      assert.equal(signout.outcome, 'success');
+
+      const { hashToken } = await import('../../src/crypto/tokens.js');
+      const all = JSON.stringify(await h.core.store.audit.chain(admin.tenantId));
+      assert.ok(!all.includes(secret) && !all.includes(hashToken(secret)) && !all.includes(secret.slice(12)), 'no key, hash or key body in the audit log');
+      assert.equal((await h.core.store.audit.verify(admin.tenantId)).ok, true);
+    });
+
+    test('a refused sign-in with a revoked or expired key is recorded as denied in its tenant; an unknown key writes nothing', async () => {
+      const admin = await h.core.services.keys.authenticate(h.adminKey, null);
+      const revoked = await h.core.services.keys.create(admin, { name: 'revoked-signin' });
+      await h.core.services.keys.revoke(admin, revoked.key.id);
+      const expired = await h.core.services.keys.create(admin, { name: 'expired-signin', expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+      await h.core.store.db.updateTable('api_keys').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', expired.key.id).execute();
+
+      const attempt = async (apiKey: string) => {
+        const b = h.client();
+        const csrf = await b.csrfFrom('/sign-in');
+        const res = await b.post('/sign-in', { _csrf: csrf, api_key: apiKey });
+        assert.ok(!b.cookies.has('standin_session'));
+        return res;
+      };
+      assert.equal((await attempt(revoked.secret)).status, 401);
+      assert.equal((await attempt(expired.secret)).status, 401);
+      const denied = (await rows('auth.signin')).filter((r) => r.outcome === 'denied');
+      const forRevoked = denied.find((r) => r.apiKeyId === revoked.key.id)!;
+      const forExpired = denied.find((r) => r.apiKeyId === expired.key.id)!;
+      assert.deepEqual(forRevoked.details, { channel: 'dashboard', reason: 'key_revoked' });
+      assert.deepEqual(forExpired.details, { channel: 'dashboard', reason: 'key_expired' });
+      assert.equal(forRevoked.target, revoked.key.id);
+
+      const before = (await h.core.store.audit.chain(admin.tenantId)).length;
+      const { generateApiKey } = await import('../../src/crypto/tokens.js');
+      const unknown = generateApiKey('live'); // a well-formed key with a valid checksum that standin never issued
+      assert.equal((await attempt(unknown)).status, 401);
+      assert.equal((await attempt('stn_live_not-even-a-key')).status, 401);
+      assert.equal((await h.core.store.audit.chain(admin.tenantId)).length, before, 'nothing to attribute, nothing written');
+
+      const all = JSON.stringify(await h.core.store.audit.chain(admin.tenantId));
+      for (const k of [revoked.secret, expired.secret, unknown]) assert.ok(!all.includes(k) && !all.includes(k.slice(12)), 'no presented key in the audit log');
+    });
+  });
+
+  describe('revoked keys', () => {
+    test('the keys page lists revoked keys apart, with their revoked date; the audit key filter can select them', async () => {
+      const admin = await h.core.services.keys.authenticate(h.adminKey, null);
+      const { key } = await h.core.services.keys.create(admin, { name: 'gone-key' });
+      await h.core.services.keys.revoke(admin, key.id);
+      const revokedAt = (await h.core.services.keys.list(admin, { includeRevoked: true })).find((k) => k.id === key.id)!.revokedAt!;
+      const b = await h.signedIn();
+      const html = await (await b.get('/keys')).text();
+      const revokedSection = html.slice(html.indexOf('id="revoked-keys"'));
+      assert.ok(html.indexOf('id="revoked-keys"') > 0, 'a revoked-keys section');
+      assert.match(revokedSection, /gone-key/);
+      assert.ok(revokedSection.includes(`datetime="${revokedAt}"`), 'with the revoked date');
+      const activeSection = html.slice(0, html.indexOf('id="revoked-keys"'));
+      assert.ok(!activeSection.includes('gone-key'), 'not among the active keys');
+
+      const audit = await (await b.get(`/audit?key=${key.id}`)).text();
+      assert.match(audit, new RegExp(`<option value="${key.id}" selected="">gone-key \\([^)]+\\), revoked</option>`));
+    });
+  });
+
   describe('CSRF', () => {
     test('a POST without the token is refused and changes nothing', async () => {
       const b = await h.signedIn();
@@ -297,6 +423,20 @@ describe('dashboard, in process', () => {
       const res = await b.post('/secrets', { _csrf: csrf, name: 'not-allowed', value: canary(), hosts: 'api.example.com' });
       assert.equal(res.status, 403);
       assert.match(await res.text(), /secrets:write/);
+    });
+  });
+
+  // After every test that expects an intact chain: this one breaks the tenant's chain for good.
+  describe('audit chain status', () => {
+    test('a truncated tail shows as a broken chain on the audit page', async () => {
+      const b = await h.signedIn();
+      assert.match(await (await b.get('/audit')).text(), /Chain verified/);
+      const { tenantId } = await h.core.services.keys.authenticate(h.adminKey, null);
+      const { seq } = (await h.core.store.audit.head(tenantId))!;
+      await h.core.store.db.deleteFrom('audit_events').where('tenant_id', '=', tenantId).where('seq', '=', seq).execute();
+      const html = await (await b.get('/audit')).text();
+      assert.match(html, new RegExp(`Chain broken at row ${seq}`));
+      assert.match(html, new RegExp(`the chain ends at seq ${seq - 1} but the tenant&#39;s head says ${seq} \\(rows were removed from the end\\)\\.`));
     });
   });
 

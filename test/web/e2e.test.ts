@@ -263,7 +263,8 @@ test('the dashboard end to end in chromium', { timeout: 90_000 }, async (t) => {
       await page.getByRole('button', { name: 'Revoke' }).click();
       await page.waitForURL(/notice=key-revoked/);
       assert.match(await text(page, '[role=status]'), /API key revoked/);
-      assert.equal(await page.locator('tbody tr', { hasText: 'ci-e2e' }).count(), 0);
+      assert.equal(await page.locator('section[aria-labelledby="keys-title"] tbody tr', { hasText: 'ci-e2e' }).count(), 0, 'no longer among the active keys');
+      assert.match(await page.locator('#revoked-keys tbody tr', { hasText: 'ci-e2e' }).innerText(), /revoked/, 'listed as revoked');
       assert.equal((await server.api('GET', '/v1/secrets', undefined, key)).status, 401, 'the revoked key stops working');
       await snap();
     });

@@ -10,6 +10,7 @@ import type { Hono } from 'hono';
 import { loadConfig } from '../../src/config.js';
 import { buildHttpApp, openCore, type Core } from '../../src/main.js';
 import { buildWeb } from '../../src/web/app.js';
+import { SessionStore } from '../../src/web/sessions.js';
 
 export interface Browserish {
   cookies: Map<string, string>;
@@ -25,6 +26,8 @@ export interface Harness {
   web: Hono<any>;
   /** The whole HTTP app of main.ts (API + dashboard). */
   http: Hono;
+  /** The sessions of `web`, to look at what a session keeps. */
+  sessions: SessionStore;
   adminKey: string;
   now: { ms: number };
   logs(): string;
@@ -45,7 +48,9 @@ export async function openHarness(opts: { ttlSeconds?: number } = {}): Promise<H
   const init = await core.services.tenancy.initialize();
   if (!init) throw new Error('already initialised');
   const now = { ms: Date.now() };
-  const web = buildWeb({ services: core.services, log: core.log, config: { sessionTtlSeconds: opts.ttlSeconds ?? 3600 }, now: () => now.ms });
+  const ttlSeconds = opts.ttlSeconds ?? 3600;
+  const sessions = new SessionStore(ttlSeconds * 1000, () => now.ms);
+  const web = buildWeb({ services: core.services, log: core.log, config: { sessionTtlSeconds: ttlSeconds }, now: () => now.ms, sessions });
   const http = buildHttpApp(core);
 
   const client = (app: Hono<any> = web): Browserish => {
@@ -82,7 +87,7 @@ export async function openHarness(opts: { ttlSeconds?: number } = {}): Promise<H
   };
 
   return {
-    core, web, http, adminKey: init.apiKey, now, logs: () => logText, client,
+    core, web, http, sessions, adminKey: init.apiKey, now, logs: () => logText, client,
     async signedIn(key = init.apiKey) {
       const b = client();
       const csrf = await b.csrfFrom('/sign-in');

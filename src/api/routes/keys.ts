@@ -24,9 +24,17 @@ export function keyRoutes(app: OpenAPIHono<ApiEnv>, svc: Services): void {
   app.openapi(
     createRoute({
       method: 'get', path: '/v1/api-keys', tags, summary: 'List API keys (prefixes only)',
+      request: {
+        query: z.object({
+          includeRevoked: z.enum(['true', 'false']).optional().openapi({ description: 'Also list revoked keys (with `revokedAt` set). Default false.' }),
+        }),
+      },
       responses: { 200: json(listOf(ApiKeySchema), 'Keys'), ...errorResponses },
     }),
-    async (c) => c.json({ data: (await svc.keys.list(c.get('actor'))).map(keyView), nextCursor: null }, 200),
+    async (c) => {
+      const keys = await svc.keys.list(c.get('actor'), { includeRevoked: c.req.valid('query').includeRevoked === 'true' });
+      return c.json({ data: keys.map(keyView), nextCursor: null }, 200);
+    },
   );
 
   app.openapi(

@@ -25,6 +25,12 @@ export class ApiKeysRepo {
     return r ? { key: toApiKey(r), keyHash: r.key_hash } : null;
   }
 
+  /** The key with this id in any tenant (a primary-key lookup), for re-authenticating a dashboard session. */
+  async byId(id: string): Promise<ApiKey | null> {
+    const r = await this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toApiKey(r) : null;
+  }
+
   async get(tenantId: string, id: string): Promise<ApiKey | null> {
     const r = await this.db.selectFrom('api_keys').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
     return r ? toApiKey(r) : null;

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { AuditEvent, Page } from '../../core/types.js';
 import { decodeCursor, encodeCursor, toAudit } from '../rows.js';
-import type { Dialect } from '../migrations.js';
+import { GENESIS_HASH, type Dialect } from '../migrations.js';
 
 export type NewAuditEvent = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
 
@@ -20,7 +20,7 @@ export interface AuditFilter {
   limit?: number;
 }
 
-export const GENESIS_HASH = '0'.repeat(64);
+export { GENESIS_HASH };
 
 /**
  * The hash of one audit row: SHA-256 over the previous row's hash and a canonical encoding of
@@ -45,12 +45,27 @@ function sortKeys(v: unknown): unknown {
 export interface ChainReport {
   ok: boolean;
   rows: number;
-  /** The first row whose link does not hold, with why. */
-  brokenAt: { seq: number; id: string; reason: string } | null;
+  /**
+   * The first row whose link does not hold, with why. `id` is null when that row is missing
+   * from the end of the chain (there is no row to name).
+   */
+  brokenAt: { seq: number; id: string | null; reason: string } | null;
 }
 
-/** Walks a tenant's rows in seq order and checks every link of the chain. */
-export function verifyChain(rows: AuditEvent[]): ChainReport {
+/** The tenant's anchor of its chain: seq and hash of the last row appended (0 and GENESIS_HASH for none). */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/**
+ * Walks a tenant's rows in seq order and checks every link of the chain; with `head`, also that
+ * the chain still reaches the tenant's anchor, which is what notices rows removed from the end.
+ *
+ * Rows after the head are accepted (they are checked link by link like the others): the head is
+ * read before the rows, so appends that commit in between legitimately show up past it.
+ */
+export function verifyChain(rows: AuditEvent[], head?: ChainHead): ChainReport {
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   for (const r of rows) {
@@ -61,6 +76,23 @@ export function verifyChain(rows: AuditEvent[]): ChainReport {
     prev = r.hash;
     expectedSeq++;
   }
+  if (head && head.seq > 0) {
+    const lastSeq = expectedSeq - 1;
+    if (lastSeq < head.seq) {
+      return {
+        ok: false, rows: rows.length,
+        brokenAt: { seq: lastSeq + 1, id: null, reason: `the chain ends at seq ${lastSeq} but the tenant's head says ${head.seq} (rows were removed from the end)` },
+      };
+    }
+    // Seqs are 1, 2, 3… here (checked above), so the row the head names is at index seq - 1.
+    const anchored = rows[head.seq - 1] as AuditEvent;
+    if (anchored.hash !== head.hash) {
+      return {
+        ok: false, rows: rows.length,
+        brokenAt: { seq: anchored.seq, id: anchored.id, reason: `row ${anchored.seq} does not match the tenant's head hash (the end of the chain was rewritten)` },
+      };
+    }
+  }
   return { ok: true, rows: rows.length, brokenAt: null };
 }
 
@@ -69,18 +101,26 @@ export class AuditRepo {
   constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
 
   /**
-   * Appends a row as the next link of the tenant's chain. Call inside the transaction of the
-   * mutation it records. On PostgreSQL the tenant row is locked so concurrent appends serialize;
-   * SQLite transactions already hold the single write lock.
+   * Appends a row as the next link of the tenant's chain and moves the tenant's head anchor to
+   * it. Call inside the transaction of the mutation it records, so the row and the anchor commit
+   * or roll back together. On PostgreSQL the tenant row is locked so concurrent appends
+   * serialize; SQLite transactions already hold the single write lock.
+   *
+   * The anchor catches naive truncation (deleting the last rows), which the links alone cannot
+   * show. It is no defence against an attacker with write access to the database: they can
+   * rewrite the rows and the anchor together. Only a copy of the head kept elsewhere (exported
+   * regularly, or signed) would catch that.
    */
   async append(e: NewAuditEvent): Promise<AuditEvent> {
-    if (this.dialect === 'postgres') {
-      // FOR NO KEY UPDATE, not FOR UPDATE: every insert of a row that references the tenant
-      // (secrets, keys, sandboxes…) holds FOR KEY SHARE on it until commit, and FOR UPDATE waits
-      // for those, so two mutations that both inserted such a row deadlocked here. NO KEY UPDATE
-      // still serializes appenders against each other.
-      await sql`select id from tenants where id = ${e.tenantId} for no key update`.execute(this.db);
-    }
+    let anchorQuery = this.db.selectFrom('tenants').select(['audit_seq', 'audit_head']).where('id', '=', e.tenantId);
+    // FOR NO KEY UPDATE, not FOR UPDATE: every insert of a row that references the tenant
+    // (secrets, keys, sandboxes…) holds FOR KEY SHARE on it until commit, and FOR UPDATE waits
+    // for those, so two mutations that both inserted such a row deadlocked here. NO KEY UPDATE
+    // still serializes appenders against each other (and updating the non-key audit columns
+    // below needs no stronger lock).
+    if (this.dialect === 'postgres') anchorQuery = anchorQuery.forNoKeyUpdate();
+    const anchor = await anchorQuery.executeTakeFirst();
+    if (!anchor) throw new Error(`cannot append an audit row: tenant ${e.tenantId} does not exist`);
     const last = await this.db
       .selectFrom('audit_events')
       .select(['seq', 'hash'])
@@ -88,8 +128,14 @@ export class AuditRepo {
       .orderBy('seq', 'desc')
       .limit(1)
       .executeTakeFirst();
-    const seq = last ? Number(last.seq) + 1 : 1;
-    const prevHash = last ? last.hash : GENESIS_HASH;
+    // Continue from whichever is further along. After a truncation the anchor is: the new row
+    // then leaves a visible gap instead of quietly relinking the chain over the removed rows.
+    // Rows past the anchor were appended by a standin older than the anchor (a rolling
+    // upgrade): continue after them.
+    const anchorSeq = Number(anchor.audit_seq);
+    const lastSeq = last ? Number(last.seq) : 0;
+    const seq = Math.max(anchorSeq, lastSeq) + 1;
+    const prevHash = last && lastSeq > anchorSeq ? last.hash : anchor.audit_head;
     const full = { ...e, seq };
     const hash = auditHash(prevHash, full);
     await this.db
@@ -100,6 +146,7 @@ export class AuditRepo {
         action: e.action, target: e.target, outcome: e.outcome, details: JSON.stringify(e.details), prev_hash: prevHash, hash,
       })
       .execute();
+    await this.db.updateTable('tenants').set({ audit_seq: seq, audit_head: hash }).where('id', '=', e.tenantId).execute();
     return { ...full, prevHash, hash };
   }
 
@@ -127,5 +174,21 @@ export class AuditRepo {
   /** The whole chain of a tenant in order, for verification. */
   async chain(tenantId: string): Promise<AuditEvent[]> {
     return (await this.db.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId).orderBy('seq').execute()).map(toAudit);
+  }
+
+  /** The tenant's head anchor, or null when there is no such tenant. */
+  async head(tenantId: string): Promise<ChainHead | null> {
+    const r = await this.db.selectFrom('tenants').select(['audit_seq', 'audit_head']).where('id', '=', tenantId).executeTakeFirst();
+    return r ? { seq: Number(r.audit_seq), hash: r.audit_head } : null;
+  }
+
+  /**
+   * Verifies the tenant's chain against its head anchor. The head is read before the rows: an
+   * append that commits in between then only adds rows past the head, which verifyChain accepts,
+   * whereas the other order would report such a row as missing.
+   */
+  async verify(tenantId: string): Promise<ChainReport> {
+    const head = await this.head(tenantId);
+    return verifyChain(await this.chain(tenantId), head ?? undefined);
   }
 }

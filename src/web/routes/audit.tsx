@@ -34,7 +34,8 @@ export function auditRoutes(app: Hono<WebEnv>, ctx: WebCtx): void {
     }
     const [chain, keys] = await Promise.all([
       svc.audit.verify(actor),
-      svc.keys.list(actor).catch((e) => {
+      // Revoked keys too: their rows stay in the log and must stay selectable.
+      svc.keys.list(actor, { includeRevoked: true }).catch((e) => {
         if (isStandinError(e) && e.code === 'missing_scope') return null;
         throw e;
       }),

@@ -36,11 +36,13 @@ export function authRoutes(app: Hono<WebEnv>, ctx: WebCtx): void {
     const key = c.get('form').str('api_key').trim();
     try {
       if (!key) throw new StandinError('unauthenticated', 'Enter an API key.');
-      const actor = await services.keys.authenticate(key, c.get('requestId'));
+      // Authenticates the key and records the sign-in (or the refusal) in the audit log.
+      const actor = await services.keys.signIn(key, c.get('requestId'));
       if (!actor.apiKeyId) throw new StandinError('unauthenticated', 'this key cannot sign in to the dashboard');
       // A fresh id on every sign-in: a session id planted before sign-in is never promoted.
       ctx.sessions.destroy(c.get('sessionId'));
-      const created = ctx.sessions.create(key, actor.apiKeyId, tokenPrefix(key));
+      // The session keeps the key's id, never the key: later requests authenticate by the id.
+      const created = ctx.sessions.create(actor.apiKeyId, tokenPrefix(key));
       if (!created) throw new StandinError('unavailable', 'too many dashboard sessions are open; try again later');
       setCookie(c, SESSION_COOKIE, created.id, { path: '/', httpOnly: true, sameSite: 'Strict', secure: isHttps(c), maxAge: ttl });
       deleteCookie(c, SIGNIN_COOKIE, { path: '/sign-in', secure: isHttps(c) });
@@ -53,9 +55,17 @@ export function authRoutes(app: Hono<WebEnv>, ctx: WebCtx): void {
     }
   });
 
-  app.post('/sign-out', (c) => {
+  app.post('/sign-out', async (c) => {
     ctx.sessions.destroy(c.get('sessionId'));
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c), httpOnly: true, sameSite: 'Strict' });
+    try {
+      // The middleware authenticated the session's key, so the actor is there.
+      await services.keys.signOut(c.get('actor'));
+    } catch (err) {
+      // Ending the session matters more than its audit row: a sign-out that failed would leave
+      // the session open. The operator sees the failure in the log.
+      ctx.deps.log.error({ err, requestId: c.get('requestId') }, 'dashboard sign-out: the audit row could not be written');
+    }
     return c.redirect('/sign-in?notice=signed-out', 303);
   });
 }

@@ -18,7 +18,7 @@ export function keyRoutes(app: Hono<WebEnv>, ctx: WebCtx): void {
 
   async function list(c: C, values?: KeyFormValues, error: StandinError | null = null) {
     const actor = c.get('actor');
-    const keys = await svc.keys.list(actor);
+    const keys = await svc.keys.list(actor, { includeRevoked: true });
     const defaults = { name: '', scopes: MEMBER_SCOPES.filter((s) => hasScope(actor, s)), expires: '' };
     return page(ctx, c, {
       title: 'API keys', section: 'keys', status: error ? httpStatus(error.code) : 200,

@@ -15,7 +15,7 @@ export interface AuditFilters {
 export const KNOWN_ACTIONS = [
   'secrets.*', 'secrets.create', 'secrets.update', 'secrets.rotate', 'secrets.delete', 'secrets.inject',
   'sandboxes.*', 'sandboxes.create', 'sandboxes.delete', 'keys.*', 'keys.create', 'keys.revoke',
-  'workspaces.create', 'users.create', 'tenant.init',
+  'workspaces.create', 'users.create', 'tenant.init', 'auth.*', 'auth.signin', 'auth.signout',
 ];
 
 /** Details as `key value` pairs: they are value-free facts (names, ids, versions, reasons). */
@@ -50,7 +50,7 @@ function ChainStatus(props: { chain: ChainReport | null }) {
   return (
     <div class="notice notice-error" role="alert">
       <strong>Chain broken at row {c.brokenAt?.seq}</strong>
-      {c.brokenAt?.reason} (row <code>{c.brokenAt?.id}</code>). Rows from there on cannot be trusted; restore from a backup and investigate.
+      {c.brokenAt?.reason}{c.brokenAt?.id ? <> (row <code>{c.brokenAt.id}</code>)</> : null}. Rows from there on cannot be trusted; restore from a backup and investigate.
     </div>
   );
 }
@@ -77,7 +77,7 @@ export function AuditPage(props: {
           {props.keys ? (
             <select id="key" name="key">
               <option value="">Any key</option>
-              {props.keys.map((k) => <option value={k.id} selected={f.key === k.id}>{`${k.name} (${k.prefix}…)`}</option>)}
+              {props.keys.map((k) => <option value={k.id} selected={f.key === k.id}>{`${k.name} (${k.prefix}…)${k.revokedAt ? ', revoked' : ''}`}</option>)}
               {f.key && !props.keys.some((k) => k.id === f.key) ? <option value={f.key} selected>{f.key}</option> : null}
             </select>
           ) : (

@@ -32,13 +32,15 @@ export function KeysPage(props: {
 }) {
   const now = Date.now();
   const canGrant = (s: ApiScope) => props.held.includes(s) || props.held.includes('admin');
+  const active = props.keys.filter((k) => !k.revokedAt);
+  const revoked = props.keys.filter((k) => k.revokedAt).sort((a, b) => (b.revokedAt ?? '').localeCompare(a.revokedAt ?? ''));
   return (
     <>
       <PageHead title="API keys" description="Keys for the API, the CLI and this dashboard. A key is shown once, when it is created; standin keeps only its hash." />
       <FlashNotice name={props.notice} />
       <section class="card" aria-labelledby="keys-title">
         <h2 id="keys-title">Active keys</h2>
-        {props.keys.length === 0 ? (
+        {active.length === 0 ? (
           <Empty title="No keys you can see">
             <p>Create a key for a CI job or a teammate with the form below.</p>
           </Empty>
@@ -49,7 +51,7 @@ export function KeysPage(props: {
                 <tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th></tr>
               </thead>
               <tbody>
-                {props.keys.map((k) => (
+                {active.map((k) => (
                   <tr>
                     <td class="name" data-label="Name">
                       <div>
@@ -81,6 +83,30 @@ export function KeysPage(props: {
           </div>
         )}
       </section>
+      {revoked.length > 0 ? (
+        <section class="card" aria-labelledby="revoked-title" id="revoked-keys">
+          <h2 id="revoked-title">Revoked keys</h2>
+          <p class="muted small">Revoked keys no longer work. They are listed so their rows in the audit log keep a name.</p>
+          <div class="table-wrap cards">
+            <table>
+              <thead>
+                <tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Revoked</th></tr>
+              </thead>
+              <tbody>
+                {revoked.map((k) => (
+                  <tr>
+                    <td class="name" data-label="Name">{k.name}</td>
+                    <td data-label="Prefix" class="nowrap"><code>{k.prefix}…</code></td>
+                    <td data-label="Created"><Time at={k.createdAt} /></td>
+                    <td data-label="Last used"><Time at={k.lastUsedAt} /></td>
+                    <td data-label="Revoked"><div><Badge tone="danger">revoked</Badge> <Time at={k.revokedAt} /></div></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
       <section class="card" aria-labelledby="create-title">
         <h2 id="create-title">Create a key</h2>
         {!props.canWrite ? (

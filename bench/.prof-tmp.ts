@@ -1,0 +1,38 @@
+// Temporary profiling driver (not committed): standin in this process, upstream + client from bench/proxy.ts.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+const NAME = 'api.openai.com';
+const SELF = new URL('./proxy.ts', import.meta.url).pathname;
+const child = (args: string[], env: Record<string, string> = {}): ChildProcess => fork(SELF, args, { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const ask = <T,>(c: ChildProcess, msg?: unknown): Promise<T> => new Promise((resolve, reject) => { c.once('message', (m: any) => (m?.error ? reject(new Error(m.error)) : resolve(m))); if (msg !== undefined) c.send(msg as never); });
+const { makeTestPki } = await import('../test/helpers/tls.js');
+const { loadConfig } = await import('../src/config.js');
+const { start } = await import('../src/main.js');
+const pki = await makeTestPki([NAME]);
+const upstream = child(['upstream'], { BENCH_CERT: JSON.stringify(pki.server) });
+const client = child(['client']);
+const [{ port }] = await Promise.all([ask<{ port: number }>(upstream), ask(client)]);
+const dataDir = mkdtempSync(join(tmpdir(), 'standin-prof-'));
+const sink = new Writable({ write: (_c, _e, cb) => cb() });
+const config = loadConfig({ host: '127.0.0.1', port: '0', proxyPort: '0', dataDir, databaseUrl: `sqlite:${join(dataDir, 'standin.db')}`, logLevel: 'info' },
+  { STANDIN_RESOLVE: `${NAME}=127.0.0.1`, STANDIN_UPSTREAM_CA_FILE: pki.caFile, STANDIN_EGRESS_ALLOW: '127.0.0.1' });
+const running = await start(config, { logDestination: sink });
+const init = (await running.core.services.tenancy.initialize())!;
+(globalThis as any).__scrub = (s: string) => running.core.scrubber.scrub(s);
+const api = async (method: string, path: string, body?: unknown) => (await fetch(running.apiUrl + path, { method, headers: { authorization: `Bearer ${init.apiKey}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined })).json() as Promise<any>;
+await api('POST', '/v1/secrets', { name: 'openai', value: `sk-bench-${'x'.repeat(40)}`, provider: 'openai', hosts: [`${NAME}:${port}`] });
+const sbx = await api('POST', '/v1/sandboxes', { secrets: { OPENAI_API_KEY: 'openai' } });
+const t = { name: 'standin', proxyUrl: sbx.proxyUrl, proxyCa: sbx.caCertPem, authorization: `Bearer ${sbx.env.OPENAI_API_KEY}` };
+const cpu0 = process.cpuUsage();
+const conc = Number(process.env.CONC ?? 32);
+const r = await ask<any>(client, { kind: conc === 1 ? 'latency' : 'throughput', port, upstreamCa: pki.caPem, targets: [t], concurrency: conc, perRound: conc === 1 ? 3000 : 2000, rounds: 4 });
+const cpu = process.cpuUsage(cpu0);
+const n = conc === 1 ? r.standin.lat.length : r.standin.rps * 8;
+console.log(`c=${conc} rps ${r.standin.rps.toFixed(0)}; cpu/req ${((cpu.user + cpu.system) / (n + 232)).toFixed(0)} µs` + (conc === 1 ? `; p50 ${[...r.standin.lat].sort((a: number, b: number) => a - b)[r.standin.lat.length >> 1].toFixed(3)} ms` : ''));
+const T = (globalThis as any).__T; const nn = T.n; console.log(Object.entries(T).map(([k, v]) => `${k} ${['n','batches','rows'].includes(k) ? v : ((v as number) * 1000 / nn).toFixed(1) + 'µs'}`).join('; '));
+upstream.kill(); client.kill();
+await running.stop();
+process.exit(0);
