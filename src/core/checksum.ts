@@ -34,9 +34,21 @@ const encoder = new TextEncoder();
 
 /** CRC32 (IEEE) of the UTF-8 bytes of a string, or of raw bytes; an unsigned 32-bit integer. */
 export function crc32(data: string | Uint8Array): number {
-  const bytes = typeof data === 'string' ? encoder.encode(data) : data;
   let crc = 0xffffffff;
-  for (const b of bytes) crc = (CRC_TABLE[(crc ^ b) & 0xff] as number) ^ (crc >>> 8);
+  if (typeof data === 'string') {
+    // ASCII (every token body) is its own UTF-8: no encoding, no allocation. The proxy validates
+    // each placeholder candidate it scans, on every request.
+    let i = 0;
+    for (; i < data.length; i++) {
+      const c = data.charCodeAt(i);
+      if (c > 0x7f) break;
+      crc = (CRC_TABLE[(crc ^ c) & 0xff] as number) ^ (crc >>> 8);
+    }
+    if (i === data.length) return (crc ^ 0xffffffff) >>> 0;
+    crc = 0xffffffff;
+    data = encoder.encode(data);
+  }
+  for (const b of data) crc = (CRC_TABLE[(crc ^ b) & 0xff] as number) ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 
@@ -71,6 +83,14 @@ export function checksumOf(body: string): string {
  */
 export function hasValidChecksum(bodyAndChecksum: string): boolean {
   if (bodyAndChecksum.length <= CHECKSUM_LEN || !isBase62(bodyAndChecksum)) return false;
-  const body = bodyAndChecksum.slice(0, -CHECKSUM_LEN);
-  return checksumOf(body) === bodyAndChecksum.slice(-CHECKSUM_LEN);
+  const split = bodyAndChecksum.length - CHECKSUM_LEN;
+  // Compare as numbers: the suffix's base62 value against the body's CRC32 (no string building).
+  let written = 0;
+  for (let i = split; i < bodyAndChecksum.length; i++) written = written * 62 + base62Digit(bodyAndChecksum.charCodeAt(i));
+  return written === crc32(bodyAndChecksum.slice(0, split));
+}
+
+/** The value of a base62 character (the caller checked it is one). */
+function base62Digit(c: number): number {
+  return c <= 57 ? c - 48 : c <= 90 ? c - 55 : c - 61;
 }

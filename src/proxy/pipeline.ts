@@ -208,13 +208,11 @@ async function run(
   const destination: Destination = { host: dest.host, port: dest.port, scheme: dest.scheme, tlsVerified: dest.scheme === 'https' };
   const ctx = { sandbox, destination, sniHost: sni, requestHost };
   let plan;
-  const p0 = performance.now();
   try {
     plan = await planSwaps(deps.cache, ctx, endToEndRequestHeaders(req.rawHeaders, req.headers.connection), target);
   } catch (e) {
     throw refusalOf(e, x, sandbox);
   }
-  tm('planSwaps(wall)', p0);
   if (inconsistent) throw inconsistent;
 
   // 5. The sandbox's own egress policy, for every request.
@@ -263,8 +261,6 @@ async function run(
   }
 
   const pool = deps.pools.get({ scheme: dest.scheme, host: dest.host, port: dest.port, address: checked.target.address });
-  tm('run-before-forward', x.t0);
-  const fw0 = performance.now();
   const result = await forward({ dispatcher: pool, method: x.method, target: plan.target, headers, body, redactions: plan.redactions, upgrade }, res);
   x.status = result.status;
   x.bytesIn = result.bytesIn;
@@ -313,16 +309,7 @@ function refusalOf(e: unknown, x: Exchange, sandbox: Sandbox): Refusal {
   });
 }
 
-const T = ((globalThis as any).__T ??= {} as Record<string, number>);
-const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-const tm = (k: string, t0: number) => { T[k] = (T[k] ?? 0) + cpu() - t0; };
 function finish(deps: PipelineDeps, x: Exchange): void {
-  const f0 = cpu();
-  finish2(deps, x);
-  tm('finish', f0);
-  T.n = (T.n ?? 0) + 1;
-}
-function finish2(deps: PipelineDeps, x: Exchange): void {
   const ms = Math.round((performance.now() - x.t0) * 100) / 100;
   if (x.sandbox) {
     const event = {
@@ -331,9 +318,7 @@ function finish2(deps: PipelineDeps, x: Exchange): void {
       decision: x.decision, reason: x.reason, secrets: x.uses.map((u) => ({ binding: u.binding, secret: u.secret, version: u.version })),
       secretIds: x.decision === 'allowed' ? x.uses.map((u) => u.secretId) : [],
     };
-    const r0 = cpu();
     deps.events.record(event, x.decision === 'allowed' ? x.uses : [], x.sandbox, x.tripwire ? tripwireRow(x.sandbox, x.requestId, x.at, x.tripwire) : null);
-    tm('record', r0);
   }
   const line = {
     [F.requestId]: x.requestId,
@@ -353,9 +338,6 @@ function finish2(deps: PipelineDeps, x: Exchange): void {
     [F.bytesOut]: x.bytesOut,
     [F.ms]: ms,
   };
-  const l0 = cpu();
-  if (process.env.ALT) (globalThis as any).__s = ((globalThis as any).__scrub ?? ((s: string) => s))(JSON.stringify({ level: 30, time: Date.now(), service: 'standin', ...line, msg: REQUEST_LINE }));
-  else if (x.decision === 'allowed') deps.requestLog.info(line, REQUEST_LINE);
+  if (x.decision === 'allowed') deps.requestLog.info(line, REQUEST_LINE);
   else deps.requestLog.warn(line, REQUEST_LINE);
-  tm('log', l0);
 }

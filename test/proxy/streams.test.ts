@@ -151,6 +151,38 @@ describe('event writer', () => {
   });
 });
 
+describe('event writer transactions', () => {
+  const event = (i: number): EgressRecord => ({
+    id: `e${i}`, tenantId: 't', sandboxId: 's', at: new Date().toISOString(), method: 'GET', scheme: 'https', host: 'h', port: 443,
+    path: '/', status: 200, bytesIn: 0, bytesOut: 0, durationMs: 1, decision: 'allowed', reason: null, secrets: [], secretIds: ['sec'],
+  });
+  const sandbox = { id: 's', tenantId: 't', workspaceId: null, externalWorkspace: null, externalUser: null } as never;
+  const use = { secretId: 'sec', binding: 'KEY', secret: 'key', version: 1 };
+
+  test('a large batch is written in bounded transactions with the event loop running in between, usage coalesced once', async () => {
+    const log: string[] = [];
+    const usage: number[] = [];
+    const store = {
+      async transaction<T>(fn: (tx: any) => Promise<T>): Promise<T> {
+        log.push('begin');
+        return fn({
+          egress: { insertBatch: async (evs: EgressRecord[]) => void log.push(`insert ${evs.length}`) },
+          audit: { append: async (row: { details: { count: number } }) => void usage.push(row.details.count) },
+          secrets: { touch: async () => {} },
+        });
+      },
+    };
+    const w = new EventWriter(store, pino({ level: 'silent' }), { flushMs: 60_000, batchSize: 1000, chunkSize: 100 });
+    for (let i = 0; i < 250; i++) w.record(event(i), [use], sandbox, null);
+    // Something that waits for its turn of the event loop, queued before the flush starts.
+    setImmediate(() => log.push('io'));
+    await w.flush();
+    assert.deepEqual(log, ['begin', 'insert 100', 'io', 'begin', 'insert 100', 'begin', 'insert 50']);
+    assert.deepEqual(usage, [250], 'one usage row for the 250 uses, written with the last chunk');
+    assert.equal(w.pending, 0);
+  });
+});
+
 describe('the echo upstream (test helper)', () => {
   test('an upload aborted mid-body is counted, not an unhandled rejection that ends the test process', async () => {
     const up = await startEchoUpstream();
