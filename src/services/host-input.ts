@@ -1,17 +1,29 @@
 import { StandinError } from '../core/errors.js';
 import { formatHostRule, normalizeHostRuleText, parseHostRule } from '../core/hosts.js';
 
-/** Parses user-supplied host rules into their canonical text, or throws a 400 naming the bad one. */
-export function normalizeHostRules(hosts: unknown): string[] {
-  if (!Array.isArray(hosts)) throw new StandinError('validation_failed', 'hosts must be a list of host rules', { field: 'hosts' });
-  if (hosts.length > 100) throw new StandinError('validation_failed', 'at most 100 host rules per secret', { field: 'hosts' });
+const MAX_RULES = 100;
+
+type Canonical = (raw: string) => { ok: true; text: string } | { ok: false; reason: string };
+
+/** Checks a user-supplied list and maps each rule to its canonical text; a 400 names the bad one. */
+function canonicalList(hosts: unknown, field: string, what: string, canonical: Canonical): string[] {
+  if (!Array.isArray(hosts)) throw new StandinError('validation_failed', `${field} must be a list of host rules`, { field });
+  if (hosts.length > MAX_RULES) throw new StandinError('validation_failed', `at most ${MAX_RULES} host rules per ${what}`, { field });
   const out = new Set<string>();
   for (const h of hosts) {
-    const r = parseHostRule(String(h));
-    if (!r.ok) throw new StandinError('validation_failed', r.reason, { field: 'hosts' });
-    out.add(formatHostRule(r.rule));
+    const r = canonical(String(h));
+    if (!r.ok) throw new StandinError('validation_failed', r.reason, { field });
+    out.add(r.text);
   }
   return [...out];
+}
+
+/** A secret's hosts in canonical text (the default port 443 is left implicit). */
+export function normalizeHostRules(hosts: unknown): string[] {
+  return canonicalList(hosts, 'hosts', 'secret', (raw) => {
+    const r = parseHostRule(raw);
+    return r.ok ? { ok: true, text: formatHostRule(r.rule) } : r;
+  });
 }
 
 /**
@@ -19,13 +31,5 @@ export function normalizeHostRules(hosts: unknown): string[] {
  * is kept: without a port an egress rule allows 443 and 80 (core/hosts.ts compileEgressRules).
  */
 export function normalizeEgressRules(hosts: unknown): string[] {
-  if (!Array.isArray(hosts)) throw new StandinError('validation_failed', 'allowHosts must be a list of host rules', { field: 'allowHosts' });
-  if (hosts.length > 100) throw new StandinError('validation_failed', 'at most 100 host rules per egress policy', { field: 'allowHosts' });
-  const out = new Set<string>();
-  for (const h of hosts) {
-    const r = normalizeHostRuleText(String(h));
-    if (!r.ok) throw new StandinError('validation_failed', r.reason, { field: 'allowHosts' });
-    out.add(r.text);
-  }
-  return [...out];
+  return canonicalList(hosts, 'allowHosts', 'egress policy', normalizeHostRuleText);
 }
