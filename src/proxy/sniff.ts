@@ -4,6 +4,7 @@
  * received so far; the transparent listener calls them until they stop asking for more.
  */
 
+/** TLS record type of a handshake (RFC 8446 §5.1): how a ClientHello starts. */
 export const TLS_HANDSHAKE = 0x16;
 const TLS_CLIENT_HELLO = 1;
 const EXT_SERVER_NAME = 0;

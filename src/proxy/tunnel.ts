@@ -22,9 +22,8 @@ import { parseAuthority } from './destination.js';
 import type { LeafCertFactory } from './leaf-certs.js';
 import { F, REQUEST_LINE } from './log-fields.js';
 import type { ConnectionInfo } from './pipeline.js';
+import { TLS_HANDSHAKE } from './sniff.js';
 
-/** TLS record type of a handshake (RFC 8446 §5.1): how a ClientHello starts. */
-const TLS_HANDSHAKE = 0x16;
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 
 export interface TunnelDeps {
