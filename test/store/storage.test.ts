@@ -121,9 +121,15 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     test('migrations are idempotent: running them again on an up-to-date database changes nothing', async () => {
+      const applied = async () => (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(store.db)).rows.map((r) => r.name);
+      const before = await applied();
+      const tenants = await store.tenancy.countTenants();
+      assert.ok(before.length >= 3, 'every migration is recorded');
       await store.migrate();
       const again = await Store.open(url, { listen: false });
       await again.close();
+      assert.deepEqual(await applied(), before, 'no migration ran twice or was added');
+      assert.equal(await store.tenancy.countTenants(), tenants, 'no data was touched');
     });
 
     describe('tenants, workspaces and users', () => {
