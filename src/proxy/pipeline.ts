@@ -18,7 +18,7 @@ import { checkDestinationConsistency, checkEgressPolicy, type Destination } from
 import { scanQuery } from '../core/placeholder.js';
 import type { EgressDecision, Sandbox } from '../core/types.js';
 import { randomId } from '../crypto/tokens.js';
-import type { Logger } from '../log/logger.js';
+import type { LineWriter, Logger } from '../log/logger.js';
 import type { SandboxAuth, Identity } from './auth.js';
 import { BodySwapper, bodyKind } from './body.js';
 import type { DestinationGuard } from './destination-guard.js';
@@ -40,12 +40,8 @@ export interface PipelineDeps {
   pools: UpstreamPools;
   events: EventWriter;
   log: Logger;
-  /**
-   * Writes the canonical line. Its fields are the constants of log-fields.ts, none of which can
-   * hold a credential, so pino's path redaction (~35 µs a line) is skipped for it; the value
-   * scrubber still runs on the line.
-   */
-  requestLog: Logger;
+  /** Writes the canonical line (log/logger.ts lineWriter: scrubbed, without pino's serialiser). */
+  requestLine: LineWriter;
 }
 
 /** What a connection knows before its requests: set by the CONNECT handler for tunnels. */
@@ -338,6 +334,5 @@ function finish(deps: PipelineDeps, x: Exchange): void {
     [F.bytesOut]: x.bytesOut,
     [F.ms]: ms,
   };
-  if (x.decision === 'allowed') deps.requestLog.info(line, REQUEST_LINE);
-  else deps.requestLog.warn(line, REQUEST_LINE);
+  deps.requestLine(x.decision === 'allowed' ? 'info' : 'warn', line, REQUEST_LINE);
 }

@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Core } from '../main.js';
+import { lineWriter } from '../log/logger.js';
 import { SandboxAuth } from './auth.js';
 import { DestinationGuard } from './destination-guard.js';
 import { EventWriter } from './events.js';
@@ -51,8 +52,7 @@ export async function startProxy({ core }: { core: Core }): Promise<RunningProxy
   const guard = new DestinationGuard({ allow: config.egressAllow, resolve: config.resolve });
   const events = new EventWriter(store, log);
   const leafs = new LeafCertFactory(core.ca);
-  const requestLog = log.child({}, { redact: { paths: [] } });
-  const deps: PipelineDeps = { auth, cache, guard, pools, events, log, requestLog };
+  const deps: PipelineDeps = { auth, cache, guard, pools, events, log, requestLine: lineWriter(log, core.scrubber) };
   const connections = new WeakMap<object, ConnectionInfo>();
 
   const unsubscribe = store.bus.subscribe((c) => {

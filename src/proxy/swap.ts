@@ -117,6 +117,10 @@ async function decide(cache: SwapCache, ctx: SwapContext, token: string): Promis
   };
 }
 
+function replacementIn(allowed: Map<string, Allowed>, token: string): Replacement | undefined {
+  return allowed.get(token)?.replacement;
+}
+
 /**
  * Finds, decides and swaps the placeholders of headers and target. `headers` is a flat
  * end-to-end list (hop-by-hop fields already dropped). Throws SwapDenied on the first refusal.
@@ -139,7 +143,8 @@ export async function planSwaps(cache: SwapCache, ctx: SwapContext, headers: str
 
   const redactions: RedactionPair[] = [];
   const out = headers.slice();
-  const lookup = (t: string): Replacement | undefined => allowed.get(t)?.replacement;
+  // Bound, not a closure: under tsx (keepNames) every closure made per request paid a defineProperty.
+  const lookup = replacementIn.bind(null, allowed);
   for (const i of headerHits ?? []) {
     const before = out[i] as string;
     const after = swapHeaderValue(before, lookup);

@@ -14,6 +14,8 @@ export interface Connection {
   dialect: Dialect;
   /** A PostgreSQL connection string for LISTEN/NOTIFY, when the dialect is postgres. */
   pgUrl: string | null;
+  /** SQLite's one connection, for statements prepared once (repos/egress.ts). */
+  sqlite: SQLite.Database | null;
 }
 
 /** Opens the database named by `url`: `postgres://…` / `postgresql://…`, or a SQLite file path (`sqlite:` prefix optional). */
@@ -24,7 +26,7 @@ export function connect(url: string): Connection {
     // is reported as an 'error' event on the pool; without a listener Node kills the process.
     // The pool has already discarded the client, so the next query simply opens a new one.
     pool.on('error', () => {});
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', pgUrl: url };
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', pgUrl: url, sqlite: null };
   }
   const path = url.replace(/^sqlite:(\/\/)?/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -37,5 +39,5 @@ export function connect(url: string): Connection {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', pgUrl: null };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', pgUrl: null, sqlite };
 }

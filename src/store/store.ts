@@ -1,4 +1,5 @@
 import { Migrator, sql, type Kysely } from 'kysely';
+import type SQLite from 'better-sqlite3';
 import type { Database } from './schema.js';
 import { connect } from './connect.js';
 import { CodeMigrationProvider, type Dialect } from './migrations.js';
@@ -23,13 +24,14 @@ export class Repos {
   readonly rateLimits: RateLimitsRepo;
   readonly settings: SettingsRepo;
 
-  constructor(readonly db: Kysely<Database>, readonly dialect: Dialect) {
+  /** `sqlite`: the raw connection, passed only where it is ours alone (a transaction). */
+  constructor(readonly db: Kysely<Database>, readonly dialect: Dialect, sqlite: SQLite.Database | null = null) {
     this.tenancy = new TenancyRepo(db);
     this.apiKeys = new ApiKeysRepo(db);
     this.secrets = new SecretsRepo(db);
     this.sandboxes = new SandboxesRepo(db);
     this.audit = new AuditRepo(db, dialect);
-    this.egress = new EgressRepo(db);
+    this.egress = new EgressRepo(db, dialect, sqlite);
     this.rateLimits = new RateLimitsRepo(db);
     this.settings = new SettingsRepo(db);
   }
@@ -47,14 +49,14 @@ export class Tx extends Repos {
 export class Store extends Repos {
   readonly bus = new ChangeBus();
 
-  private constructor(db: Kysely<Database>, dialect: Dialect, private readonly pgUrl: string | null) {
+  private constructor(db: Kysely<Database>, dialect: Dialect, private readonly sqlite: SQLite.Database | null) {
     super(db, dialect);
   }
 
   /** Opens the database, runs pending migrations and, on PostgreSQL, starts LISTEN. */
   static async open(url: string, opts: { listen?: boolean } = {}): Promise<Store> {
     const c = connect(url);
-    const store = new Store(c.db, c.dialect, c.pgUrl);
+    const store = new Store(c.db, c.dialect, c.sqlite);
     try {
       await store.migrate();
       if (c.pgUrl && opts.listen !== false) await store.bus.listen(c.pgUrl);
@@ -84,7 +86,9 @@ export class Store extends Repos {
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     let changes: Change[] = [];
     const result = await this.db.transaction().execute(async (trx) => {
-      const tx = new Tx(trx, this.dialect);
+      // Kysely holds SQLite's single connection for this transaction until it ends, so statements
+      // run on the raw handle meanwhile belong to it.
+      const tx = new Tx(trx, this.dialect, this.sqlite);
       const r = await fn(tx);
       changes = tx.changes;
       const payload = this.bus.remotePayload(changes);

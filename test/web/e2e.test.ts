@@ -52,7 +52,17 @@ test('the dashboard end to end in chromium', { timeout: 90_000 }, async (t) => {
     proxyProblem = `the egress proxy does not start yet: ${(e as Error).message}`;
   }
   const tmp = mkdtempSync(join(tmpdir(), 'standin-e2e-'));
-  const browser: Browser = await launchBrowser();
+  let browser: Browser;
+  try {
+    browser = await launchBrowser();
+  } catch (e) {
+    // Without this, the server and upstream kept the file's process alive until its timeout.
+    await proxy?.close();
+    await server.stop();
+    await upstream.close();
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
   const base = server.apiUrl;
   await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   const page = await browser.context.newPage();

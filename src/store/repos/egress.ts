@@ -1,28 +1,102 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type SQLite from 'better-sqlite3';
 import type { Database } from '../schema.js';
+import type { Dialect } from '../migrations.js';
 import type { EgressEvent, Page } from '../../core/types.js';
 import { decodeCursor, encodeCursor, toEgress } from '../rows.js';
 
-/** The network log. Written in batches by the proxy's event writer. */
+type NewEgress = EgressEvent & { secretIds: string[] };
+
+const EVENT_COLUMNS = 'id, tenant_id, sandbox_id, at, method, scheme, host, port, path, status, bytes_in, bytes_out, duration_ms, decision, reason, secrets';
+
+/** The row of one event, in EVENT_COLUMNS order. */
+const eventRow = (e: NewEgress): Array<string | number | null> => [
+  e.id, e.tenantId, e.sandboxId, e.at, e.method, e.scheme, e.host, e.port, e.path, e.status,
+  e.bytesIn, e.bytesOut, Math.round(e.durationMs), e.decision, e.reason, JSON.stringify(e.secrets),
+];
+
+/** Prepared once per SQLite connection: compiling the statement cost more than running it. */
+const sqliteStatements = new WeakMap<SQLite.Database, { event: SQLite.Statement; use: SQLite.Statement }>();
+
+function statementsOf(db: SQLite.Database): { event: SQLite.Statement; use: SQLite.Statement } {
+  let s = sqliteStatements.get(db);
+  if (!s) {
+    s = {
+      event: db.prepare(`insert into egress_events (${EVENT_COLUMNS}) values (${Array(16).fill('?').join(', ')})`),
+      use: db.prepare('insert into egress_secret_uses (secret_id, event_id, tenant_id, at) values (?, ?, ?, ?)'),
+    };
+    sqliteStatements.set(db, s);
+  }
+  return s;
+}
+
+/**
+ * The network log. Written in batches by the proxy's event writer, one batch per transaction;
+ * this is the one write on the proxy's path, so each dialect gets its cheapest form: on
+ * PostgreSQL one `unnest` insert per table whose SQL text never changes, on SQLite (inside a
+ * transaction, where the connection is ours) prepared statements reused row by row. Building a
+ * multi-row insert per batch through the query builder cost about twice as much CPU per event.
+ */
 export class EgressRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    /** SQLite's connection, given only to the repositories of a transaction (see Store). */
+    private readonly sqlite: SQLite.Database | null = null,
+  ) {}
 
   /** Inserts a batch; `secretIds[i]` lists the secret ids swapped into `events[i]`. */
-  async insertBatch(events: Array<EgressEvent & { secretIds: string[] }>): Promise<void> {
+  async insertBatch(events: NewEgress[]): Promise<void> {
     if (events.length === 0) return;
-    // Chunked so one statement stays well under SQLite's bound-parameter limit.
+    if (this.dialect === 'postgres') return this.#insertPostgres(events);
+    if (this.sqlite) return this.#insertSqlite(this.sqlite, events);
+    // Outside a transaction another one may hold the connection: go through the query builder.
     for (let i = 0; i < events.length; i += 200) {
       const chunk = events.slice(i, i + 200);
       await this.db
         .insertInto('egress_events')
-        .values(chunk.map((e) => ({
-          id: e.id, tenant_id: e.tenantId, sandbox_id: e.sandboxId, at: e.at, method: e.method, scheme: e.scheme,
-          host: e.host, port: e.port, path: e.path, status: e.status, bytes_in: e.bytesIn, bytes_out: e.bytesOut,
-          duration_ms: Math.round(e.durationMs), decision: e.decision, reason: e.reason, secrets: JSON.stringify(e.secrets),
-        })))
+        .values(chunk.map((e) => {
+          const r = eventRow(e);
+          return {
+            id: r[0], tenant_id: r[1], sandbox_id: r[2], at: r[3], method: r[4], scheme: r[5], host: r[6], port: r[7], path: r[8], status: r[9],
+            bytes_in: r[10], bytes_out: r[11], duration_ms: r[12], decision: r[13], reason: r[14], secrets: r[15],
+          } as never;
+        }))
         .execute();
       const uses = chunk.flatMap((e) => e.secretIds.map((sid) => ({ secret_id: sid, event_id: e.id, tenant_id: e.tenantId, at: e.at })));
       if (uses.length) await this.db.insertInto('egress_secret_uses').values(uses).execute();
+    }
+  }
+
+  #insertSqlite(db: SQLite.Database, events: NewEgress[]): void {
+    const { event, use } = statementsOf(db);
+    for (const e of events) {
+      event.run(eventRow(e));
+      for (const sid of e.secretIds) use.run(sid, e.id, e.tenantId, e.at);
+    }
+  }
+
+  async #insertPostgres(events: NewEgress[]): Promise<void> {
+    const cols: Array<Array<string | number | null>> = Array.from({ length: 16 }, () => []);
+    const uses: [string[], string[], string[], string[]] = [[], [], [], []];
+    for (const e of events) {
+      const r = eventRow(e);
+      for (let c = 0; c < 16; c++) (cols[c] as unknown[]).push(r[c]);
+      for (const sid of e.secretIds) {
+        uses[0].push(sid);
+        uses[1].push(e.id);
+        uses[2].push(e.tenantId);
+        uses[3].push(e.at);
+      }
+    }
+    const c = cols as never[];
+    await sql`insert into egress_events (${sql.raw(EVENT_COLUMNS)}) select * from unnest(
+      ${c[0]}::text[], ${c[1]}::text[], ${c[2]}::text[], ${c[3]}::text[], ${c[4]}::text[], ${c[5]}::text[], ${c[6]}::text[],
+      ${c[7]}::int[], ${c[8]}::text[], ${c[9]}::int[], ${c[10]}::bigint[], ${c[11]}::bigint[], ${c[12]}::int[],
+      ${c[13]}::text[], ${c[14]}::text[], ${c[15]}::text[])`.execute(this.db);
+    if (uses[0].length) {
+      await sql`insert into egress_secret_uses (secret_id, event_id, tenant_id, at)
+        select * from unnest(${uses[0]}::text[], ${uses[1]}::text[], ${uses[2]}::text[], ${uses[3]}::text[])`.execute(this.db);
     }
   }
 
