@@ -146,3 +146,32 @@ describe('log scrubber', () => {
     assert.equal(s.scrub(`x ${v} y`), 'x [redacted] y');
   });
 });
+
+describe('the canonical line writer', () => {
+  test('writes the line pino would write, with the scrubber applied to every field, and honours the level', async () => {
+    const { Writable } = await import('node:stream');
+    const { createLogger, lineWriter } = await import('../../src/log/logger.js');
+    const canary = val('CANARY-linewriter');
+    const s = new Scrubber();
+    s.register(canary);
+    const written: string[] = [];
+    const sink = new Writable({ write: (c, _e, cb) => (written.push(String(c)), cb()) });
+    const log = createLogger({ level: 'warn', scrubber: s, destination: sink });
+    const line = lineWriter(log, s);
+    const fields = { requestId: 'prx_1', method: 'GET', host: `${canary}.example`, path: `/v1/${encodeURIComponent(canary)}?q=1`, status: 200, secrets: ['A=a@v1'], ms: 1.5 };
+    line('info', fields, 'proxy request'); // below the level: nothing
+    assert.deepEqual(written, []);
+    line('warn', fields, 'proxy request');
+    log.warn(fields, 'proxy request');
+    assert.equal(written.length, 2);
+    for (const w of written) assert.ok(!w.includes(canary) && !w.includes(encodeURIComponent(canary)), w);
+    const [fast, viaPino] = written.map((w) => JSON.parse(w) as Record<string, unknown>);
+    assert.ok(written[0]!.endsWith('}\n'));
+    assert.equal(fast!.host, '[redacted].example');
+    assert.equal(fast!.path, '/v1/[redacted]?q=1');
+    // Same fields and order as pino's own line, time aside.
+    delete fast!.time;
+    delete viaPino!.time;
+    assert.deepEqual(Object.entries(fast!), Object.entries(viaPino!));
+  });
+});
