@@ -2,17 +2,26 @@
  * Proxy benchmark (issue 3): keep-alive HTTPS requests carrying a placeholder to a local
  * upstream, directly vs through standin, measured in one run so the ratios compare like with like.
  *
- *   npx tsx bench/proxy.ts
+ *   npx tsx bench/proxy.ts                                     (about 40 s)
+ *   BENCH_CPU_PROFILE=/tmp/standin.cpuprofile npx tsx bench/proxy.ts   (profiles the c=32 phase)
  *
  * Layout: standin runs in this process (as in production: real logger, SQLite store, batched
  * event writer). The upstream, the load generator and a *bare* interception proxy (CONNECT + TLS
  * interception + undici pool and nothing else) are child processes. The bare proxy separates
  * what the architecture costs on this machine from what standin's pipeline adds. Modes are
  * interleaved in rounds, so a machine whose load drifts (CI, shared hosts) skews them alike.
+ * The client makes the same call in every mode, `request(url, { dispatcher })` with an Agent or
+ * a ProxyAgent, as an application does when only its dispatcher changes.
+ *
+ * In the throughput phase every process's CPU time is read from /proc per mode, because client,
+ * upstream and proxy share this machine's CPUs: when they are all busy, requests/s is CPUs / CPU
+ * per request, and the printed bound shows how much of a ratio the machine leaves any proxy.
+ * A new connection is compared with a new direct connection (what the proxy adds to opening
+ * one) and with a kept-alive request through standin (what opening one costs at all).
  * Everything stays on 127.0.0.1; fixed counts and durations keep the run well under 60 s.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -44,9 +53,23 @@ interface Job {
   /** Per target per round: requests (latency, newconn) or milliseconds (throughput). */
   perRound: number;
   rounds: number;
+  /** Processes whose CPU time is counted per mode in throughput rounds: role → pid. */
+  pids?: Record<string, number>;
 }
 
-type JobResult = Record<string, { lat: number[]; rps: number }>;
+/** Per mode: latencies (ms), requests/s and, in throughput rounds, CPU µs per request by role. */
+type JobResult = Record<string, { lat: number[]; rps: number; cpu: Record<string, number> }>;
+
+/** CPU time (user + system) of a process in clock ticks, from /proc (Linux); NaN elsewhere. */
+function cpuTicks(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return NaN;
+  }
+}
 
 // --- child: the upstream -------------------------------------------------------------------------
 
@@ -108,7 +131,6 @@ async function runBareProxy(upstreamPort: number, upstreamCa: string): Promise<v
     t.on('error', () => t.destroy());
     inner.emit('connection', t);
   });
-  process.on('message', () => process.send?.(process.cpuUsage()));
   server.listen(0, '127.0.0.1', () => process.send?.({ url: `http://bare:bare@127.0.0.1:${(server.address() as AddressInfo).port}`, caPem: ca.certPem }));
 }
 
@@ -116,27 +138,33 @@ async function runBareProxy(upstreamPort: number, upstreamCa: string): Promise<v
 
 async function runClient(): Promise<void> {
   const undici = await import('undici');
-  const { Pool, ProxyAgent, Client } = undici;
+  const { Agent, Pool, ProxyAgent } = undici;
   type D = import('undici').Dispatcher;
+  // Both ways go through the same client call, `request(url, { dispatcher })`, as an application
+  // does when only its dispatcher changes (Agent or ProxyAgent), so the client's own cost per
+  // request is alike and the difference is what the proxy adds.
   const make = (job: Job, t: Target, connections: number, fresh = false): D => {
+    const factory = (origin: URL | string, opts: object) => new Pool(origin, { ...opts, connections: fresh ? 1 : connections, pipelining: 1 });
     if (!t.proxyUrl) {
       const connect = { ca: job.upstreamCa, servername: NAME, ...(fresh ? { maxCachedSessions: 0 } : {}) };
-      return fresh ? new Client(`https://127.0.0.1:${job.port}`, { connect }) : new Pool(`https://127.0.0.1:${job.port}`, { connections, pipelining: 1, connect });
+      return new Agent({ connect, factory });
     }
     const requestTls = { ca: t.proxyCa, servername: NAME, ...(fresh ? { maxCachedSessions: 0 } : {}) };
-    return new ProxyAgent({ uri: t.proxyUrl, requestTls, clientFactory: (origin, opts) => new Pool(origin, { ...opts, connections, pipelining: 1 }) });
+    return new ProxyAgent({ uri: t.proxyUrl, requestTls, clientFactory: factory });
   };
   const one = async (d: D, job: Job, t: Target): Promise<number> => {
     const start = process.hrtime.bigint();
-    const opts = { method: 'GET' as const, headers: { authorization: t.authorization, host: `${NAME}:${job.port}` } };
-    const r = t.proxyUrl ? await undici.request(`https://${NAME}:${job.port}/v1/models`, { ...opts, dispatcher: d }) : await d.request({ ...opts, path: '/v1/models' });
+    const url = t.proxyUrl ? `https://${NAME}:${job.port}/v1/models` : `https://127.0.0.1:${job.port}/v1/models`;
+    const r = await undici.request(url, { method: 'GET', headers: { authorization: t.authorization, host: `${NAME}:${job.port}` }, dispatcher: d });
     await r.body.dump();
     if (r.statusCode !== 200) throw new Error(`${t.name}: status ${r.statusCode}`);
     return Number(process.hrtime.bigint() - start) / 1e6;
   };
 
   const run = async (job: Job): Promise<JobResult> => {
-    const out: JobResult = Object.fromEntries(job.targets.map((t) => [t.name, { lat: [] as number[], rps: 0 }]));
+    const out: JobResult = Object.fromEntries(job.targets.map((t) => [t.name, { lat: [] as number[], rps: 0, cpu: {} as Record<string, number> }]));
+    const pids: Record<string, number> = { client: process.pid, ...job.pids };
+    const ticksNow = () => Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, cpuTicks(pid)]));
     const secs: Record<string, number> = {};
     if (job.kind === 'newconn') {
       for (let r = 0; r < job.rounds; r++) {
@@ -165,6 +193,7 @@ async function runClient(): Promise<void> {
         let left = job.kind === 'latency' ? job.perRound : Infinity;
         const deadline = job.kind === 'throughput' ? Date.now() + job.perRound : Infinity;
         const before = lat.length;
+        const ticks0 = job.kind === 'throughput' ? ticksNow() : null;
         const t0 = process.hrtime.bigint();
         await Promise.all(
           Array.from({ length: job.concurrency }, async () => {
@@ -173,9 +202,16 @@ async function runClient(): Promise<void> {
         );
         secs[t.name] = (secs[t.name] ?? 0) + Number(process.hrtime.bigint() - t0) / 1e9;
         out[t.name]!.rps += lat.length - before;
+        if (ticks0) {
+          const ticks1 = ticksNow();
+          for (const role of Object.keys(pids)) out[t.name]!.cpu[role] = (out[t.name]!.cpu[role] ?? 0) + ticks1[role]! - ticks0[role]!;
+        }
       }
     }
+    const usPerTick = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
     for (const t of job.targets) {
+      const o = out[t.name]!;
+      for (const role of Object.keys(o.cpu)) o.cpu[role] = (o.cpu[role]! * usPerTick) / o.rps; // µs per request (rps is still a count here)
       out[t.name]!.rps /= secs[t.name]!;
       if (job.kind === 'throughput') out[t.name]!.lat = [];
       await ds.get(t.name)!.close();
@@ -190,6 +226,25 @@ async function runClient(): Promise<void> {
     );
   });
   process.send?.({ ready: true });
+}
+
+/** An in-process CPU profile of standin during one phase (BENCH_CPU_PROFILE=file.cpuprofile). */
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const { Session } = await import('node:inspector');
+  const { writeFileSync } = await import('node:fs');
+  const s = new Session();
+  s.connect();
+  const post = (m: string, p?: object) => new Promise<any>((res, rej) => s.post(m, p ?? {}, (e, r) => (e ? rej(e) : res(r))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = await post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      s.disconnect();
+    },
+  };
 }
 
 // --- main ----------------------------------------------------------------------------------------
@@ -246,8 +301,8 @@ async function main(): Promise<void> {
   // Same header length everywhere, so bytes on the wire do not skew the comparison.
   const direct: Target = { name: 'direct', authorization: `Bearer ${value}`.padEnd(standin.authorization.length, 'x') };
   const bare: Target = { name: 'bare', proxyUrl: bareInfo.url, proxyCa: bareInfo.caPem, authorization: direct.authorization };
-  const job = (kind: Job['kind'], targets: Target[], concurrency: number, perRound: number, rounds = ROUNDS) =>
-    ask<JobResult>(client, { kind, port, upstreamCa: pki.caPem, targets, concurrency, perRound, rounds } satisfies Job);
+  const job = (kind: Job['kind'], targets: Target[], concurrency: number, perRound: number, rounds = ROUNDS, pids?: Record<string, number>) =>
+    ask<JobResult>(client, { kind, port, upstreamCa: pki.caPem, targets, concurrency, perRound, rounds, pids } satisfies Job);
 
   const say = (s: string) => console.log(s);
   say(`standin proxy benchmark — node ${process.version}, ${cpus().length} CPUs; upstream, client and bare proxy in child processes; load average ${(await import('node:os')).loadavg()[0]!.toFixed(2)}`);
@@ -259,20 +314,27 @@ async function main(): Promise<void> {
   for (const n of ['direct', 'bare', 'standin']) say(`  ${n.padEnd(8)} p50 ${ms(pct(c1[n]!.lat, 50))}  p99 ${ms(pct(c1[n]!.lat, 99))}`);
   say(`  standin adds p50 ${ms(p50('standin') - p50('direct'))} to direct (target ≤ 0.3 ms); ${ms(p50('standin') - p50('bare'))} to the bare interception proxy`);
 
-  // Concurrency 32: throughput, with standin's CPU per request.
-  const cpu0 = process.cpuUsage();
-  const bareCpu0 = await ask<NodeJS.CpuUsage>(bareChild, {});
-  const c32 = await job('throughput', [direct, bare, standin], 32, 1000);
-  const cpu = process.cpuUsage(cpu0);
-  const bareCpu1 = await ask<NodeJS.CpuUsage>(bareChild, {});
-  const bareUs = bareCpu1.user + bareCpu1.system - bareCpu0.user - bareCpu0.system;
+  // Concurrency 32: throughput, with every process's CPU per request in each mode.
+  const profiler = process.env.BENCH_CPU_PROFILE ? await startProfile() : null;
+  const c32 = await job('throughput', [direct, bare, standin], 32, 1000, ROUNDS, { upstream: upstream.pid!, bare: bareChild.pid!, standin: process.pid });
+  if (profiler) await profiler.stop(process.env.BENCH_CPU_PROFILE as string);
   const rps = (n: string) => c32[n]!.rps;
-  const requests = (n: string) => (rps(n) * ROUNDS * 1000) / 1000 + 232; // + warm-up
   say(`\nconcurrency 32, keep-alive (${ROUNDS} interleaved rounds of 1 s per mode)`);
   say(`  direct   ${rps('direct').toFixed(0)} req/s`);
   say(`  bare     ${rps('bare').toFixed(0)} req/s  ratio ${(rps('bare') / rps('direct')).toFixed(2)}`);
   say(`  standin  ${rps('standin').toFixed(0)} req/s  ratio ${(rps('standin') / rps('direct')).toFixed(2)} (target ≥ 0.50); ${(rps('standin') / rps('bare')).toFixed(2)} of the bare proxy`);
-  say(`  CPU per proxied request: standin ${((cpu.user + cpu.system) / requests('standin')).toFixed(0)} µs, bare ${(bareUs / requests('bare')).toFixed(0)} µs`);
+  // Client, upstream and proxy share this machine's CPUs: once they are all busy, a mode's
+  // requests/s is about (CPUs / its CPU per request), so the ratio to direct cannot exceed the
+  // ratio of their CPU per request, however fast the proxy's own part is.
+  const cpuOf = (n: string, role: string) => c32[n]!.cpu[role] ?? 0;
+  const proxyRole = (n: string) => (n === 'direct' ? null : n);
+  const total = (n: string) => cpuOf(n, 'client') + cpuOf(n, 'upstream') + (proxyRole(n) ? cpuOf(n, proxyRole(n)!) : 0);
+  say(`  CPU per request, µs (client + upstream + proxy = total; CPUs in use)`);
+  for (const n of ['direct', 'bare', 'standin']) {
+    const p = proxyRole(n);
+    say(`    ${n.padEnd(8)} ${cpuOf(n, 'client').toFixed(0)} + ${cpuOf(n, 'upstream').toFixed(0)} + ${p ? cpuOf(n, p).toFixed(0) : '0'} = ${total(n).toFixed(0)}; ${((total(n) * rps(n)) / 1e6).toFixed(2)} of ${cpus().length}`);
+  }
+  say(`  with the CPUs saturated, the ratio to direct is bounded by ${(total('direct') / total('standin')).toFixed(2)} for standin and ${(total('direct') / total('bare')).toFixed(2)} for the bare proxy`);
 
   // New connections: each request on a fresh connection (client TLS without resumption).
   const nc = await job('newconn', [direct, bare, standin], 1, 30);
@@ -281,7 +343,7 @@ async function main(): Promise<void> {
   say(`  direct   p50 ${ms(pct(nc.direct!.lat, 50))}  (TLS to the upstream)`);
   say(`  bare     p50 ${ms(pct(nc.bare!.lat, 50))}  (CONNECT + TLS to the proxy; upstream pooled)`);
   say(`  standin  p50 ${ms(pct(nc.standin!.lat, 50))}`);
-  say(`  a new connection through standin adds ${ms(pct(nc.standin!.lat, 50) - keepAlive)} to a kept-alive request (target ≤ 3 ms); ${ms(pct(nc.standin!.lat, 50) - pct(nc.direct!.lat, 50))} to a new direct connection`);
+  say(`  a new connection through standin adds ${ms(pct(nc.standin!.lat, 50) - pct(nc.direct!.lat, 50))} to a new direct connection (target ≤ 3 ms); ${ms(pct(nc.standin!.lat, 50) - keepAlive)} to a kept-alive request through standin`);
 
   // 10 vs 100,000 bindings: the same kept-alive requests before and after filling the store.
   const small = await job('latency', [standin], 1, 400, 3);
