@@ -207,12 +207,13 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
       },
     },
     '0004_egress_bytes_bigint': {
-      // Byte counts were 32-bit on PostgreSQL: one download past 2 GiB made its event batch fail
-      // to insert, and the event writer, which retries rather than drops, held every later event
-      // behind it. SQLite's integer is 64-bit already.
+      // Byte counts and durations were 32-bit on PostgreSQL: one download past 2 GiB (or a
+      // WebSocket open for 25 days) made its event batch fail to insert, and the event writer,
+      // which retries rather than drops, held every later event behind it. SQLite's integer is
+      // 64-bit already.
       async up(db: Kysely<any>) {
         if (dialect !== 'postgres') return;
-        await sql`alter table egress_events alter column bytes_in type bigint, alter column bytes_out type bigint`.execute(db);
+        await sql`alter table egress_events alter column bytes_in type bigint, alter column bytes_out type bigint, alter column duration_ms type bigint`.execute(db);
       },
     },
   };

@@ -725,12 +725,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await store.egress.insertBatch([]);
       });
 
-      test('inside a transaction (the event writer\'s way) rows round-trip exactly, byte counts past 4 GiB and odd paths included', async () => {
+      test('inside a transaction (the event writer\'s way) rows round-trip exactly, byte counts past 4 GiB, 30-day durations and odd paths included', async () => {
         const t = await tenant();
         const odd = `/a"b\\c,{d}'e\u00e9 ${'x'.repeat(3000)}`;
         const events: Array<EgressEvent & { secretIds: string[] }> = [
           { id: 'egr_tx_1', tenantId: t, sandboxId: 'sbx_tx', at: iso(Date.UTC(2031, 0, 1)), method: 'POST', scheme: 'http', host: '::1', port: 8080, path: odd,
-            status: null, bytesIn: 5_000_000_000, bytesOut: 2 ** 33, durationMs: 12.4, decision: 'error', reason: 'upstream "failed", {really}', secrets: [], secretIds: [] },
+            status: null, bytesIn: 5_000_000_000, bytesOut: 2 ** 33, durationMs: 30 * 24 * 3600 * 1000 + 0.4, decision: 'error', reason: 'upstream "failed", {really}', secrets: [], secretIds: [] },
           { id: 'egr_tx_2', tenantId: t, sandboxId: 'sbx_tx', at: iso(Date.UTC(2031, 0, 2)), method: 'GET', scheme: 'https', host: 'api.example.com', port: 443, path: '/',
             status: 200, bytesIn: 0, bytesOut: 0, durationMs: 0.4, decision: 'allowed', reason: null,
             secrets: [{ binding: 'A', secret: 'a', version: 2 }, { binding: 'B', secret: 'b', version: 1 }], secretIds: ['sec_tx_a', 'sec_tx_b'] },
@@ -744,7 +744,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         assert.equal(one?.bytesOut, 2 ** 33);
         assert.equal(one?.status, null);
         assert.equal(one?.reason, 'upstream "failed", {really}');
-        assert.equal(one?.durationMs, 12);
+        assert.equal(one?.durationMs, 30 * 24 * 3600 * 1000, 'a WebSocket open for 30 days');
         assert.deepEqual(two?.secrets, events[1]?.secrets);
         assert.deepEqual((await store.egress.bySecret(t, 'sec_tx_b')).map((e) => e.id), ['egr_tx_2']);
         // A transaction that fails after the insert leaves nothing behind.

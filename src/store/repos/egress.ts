@@ -92,7 +92,7 @@ export class EgressRepo {
     const c = cols as never[];
     await sql`insert into egress_events (${sql.raw(EVENT_COLUMNS)}) select * from unnest(
       ${c[0]}::text[], ${c[1]}::text[], ${c[2]}::text[], ${c[3]}::text[], ${c[4]}::text[], ${c[5]}::text[], ${c[6]}::text[],
-      ${c[7]}::int[], ${c[8]}::text[], ${c[9]}::int[], ${c[10]}::bigint[], ${c[11]}::bigint[], ${c[12]}::int[],
+      ${c[7]}::int[], ${c[8]}::text[], ${c[9]}::int[], ${c[10]}::bigint[], ${c[11]}::bigint[], ${c[12]}::bigint[],
       ${c[13]}::text[], ${c[14]}::text[], ${c[15]}::text[])`.execute(this.db);
     if (uses[0].length) {
       await sql`insert into egress_secret_uses (secret_id, event_id, tenant_id, at)
