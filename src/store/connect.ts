@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -16,6 +16,32 @@ export interface Connection {
   pgUrl: string | null;
   /** SQLite's one connection, for statements prepared once (repos/egress.ts). */
   sqlite: SQLite.Database | null;
+}
+
+/**
+ * Transactions take SQLite's write lock when they begin (`begin immediate`) instead of at their
+ * first write. Another process may write the same file (`standin keyring rotate` beside a running
+ * server): a deferred transaction that read before that process committed can then no longer
+ * write at all (SQLITE_BUSY_SNAPSHOT, which no busy timeout retries), while an immediate one
+ * waits its turn under busy_timeout and reads the state it then writes on. Read-then-write is
+ * what an audit append does (the chain head), so this is what keeps the chain growing from two
+ * processes at once.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
 }
 
 /** Opens the database named by `url`: `postgres://…` / `postgresql://…`, or a SQLite file path (`sqlite:` prefix optional). */
@@ -39,5 +65,5 @@ export function connect(url: string): Connection {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', pgUrl: null, sqlite };
+  return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) }), dialect: 'sqlite', pgUrl: null, sqlite };
 }
