@@ -16,8 +16,9 @@
  * In the throughput phase every process's CPU time is read from /proc per mode, because client,
  * upstream and proxy share this machine's CPUs: when they are all busy, requests/s is CPUs / CPU
  * per request, and the printed bound shows how much of a ratio the machine leaves any proxy.
- * A new connection is compared with a new direct connection (what the proxy adds to opening
- * one) and with a kept-alive request through standin (what opening one costs at all).
+ * A new connection is measured with a full TLS handshake and with the session resumed (what
+ * clients do), and compared with a new direct connection (what the proxy adds to opening one) and
+ * with a kept-alive request through standin (what opening one costs at all).
  * Everything stays on 127.0.0.1; fixed counts and durations keep the run well under 60 s.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -45,12 +46,12 @@ interface Target {
 }
 
 interface Job {
-  kind: 'latency' | 'throughput' | 'newconn';
+  kind: 'latency' | 'throughput' | 'newconn' | 'resumed';
   port: number;
   upstreamCa: string;
   targets: Target[];
   concurrency: number;
-  /** Per target per round: requests (latency, newconn) or milliseconds (throughput). */
+  /** Per target per round: requests (latency, newconn, resumed) or milliseconds (throughput). */
   perRound: number;
   rounds: number;
   /** Processes whose CPU time is counted per mode in throughput rounds: role → pid. */
@@ -143,19 +144,26 @@ async function runClient(): Promise<void> {
   // Both ways go through the same client call, `request(url, { dispatcher })`, as an application
   // does when only its dispatcher changes (Agent or ProxyAgent), so the client's own cost per
   // request is alike and the difference is what the proxy adds.
-  const make = (job: Job, t: Target, connections: number, fresh = false): D => {
-    const factory = (origin: URL | string, opts: object) => new Pool(origin, { ...opts, connections: fresh ? 1 : connections, pipelining: 1 });
-    if (!t.proxyUrl) {
-      const connect = { ca: job.upstreamCa, servername: NAME, ...(fresh ? { maxCachedSessions: 0 } : {}) };
-      return new Agent({ connect, factory });
-    }
-    const requestTls = { ca: t.proxyCa, servername: NAME, ...(fresh ? { maxCachedSessions: 0 } : {}) };
-    return new ProxyAgent({ uri: t.proxyUrl, requestTls, clientFactory: factory });
+  // One SecureContext per trusted CA, as a client that trusts its system store keeps one: a `ca`
+  // option on every connection would make each handshake parse the certificate again.
+  const contexts = new Map<string, import('node:tls').SecureContext>();
+  const trust = (ca: string) => {
+    let ctx = contexts.get(ca);
+    if (!ctx) contexts.set(ca, (ctx = tls.createSecureContext({ ca })));
+    return ctx;
   };
-  const one = async (d: D, job: Job, t: Target): Promise<number> => {
+  const make = (job: Job, t: Target, connections: number, noResume = false): D => {
+    const factory = (origin: URL | string, opts: object) => new Pool(origin, { ...opts, connections, pipelining: 1 });
+    const session = noResume ? { maxCachedSessions: 0 } : {};
+    if (!t.proxyUrl) return new Agent({ connect: { secureContext: trust(job.upstreamCa), servername: NAME, ...session }, factory });
+    return new ProxyAgent({ uri: t.proxyUrl, requestTls: { secureContext: trust(t.proxyCa!), servername: NAME, ...session }, clientFactory: factory });
+  };
+  const one = async (d: D, job: Job, t: Target, close = false): Promise<number> => {
     const start = process.hrtime.bigint();
     const url = t.proxyUrl ? `https://${NAME}:${job.port}/v1/models` : `https://127.0.0.1:${job.port}/v1/models`;
-    const r = await undici.request(url, { method: 'GET', headers: { authorization: t.authorization, host: `${NAME}:${job.port}` }, dispatcher: d });
+    const headers: Record<string, string> = { authorization: t.authorization, host: `${NAME}:${job.port}` };
+    if (close) headers.connection = 'close';
+    const r = await undici.request(url, { method: 'GET', headers, dispatcher: d });
     await r.body.dump();
     if (r.statusCode !== 200) throw new Error(`${t.name}: status ${r.statusCode}`);
     return Number(process.hrtime.bigint() - start) / 1e6;
@@ -166,16 +174,25 @@ async function runClient(): Promise<void> {
     const pids: Record<string, number> = { client: process.pid, ...job.pids };
     const ticksNow = () => Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, cpuTicks(pid)]));
     const secs: Record<string, number> = {};
-    if (job.kind === 'newconn') {
+    if (job.kind === 'newconn' || job.kind === 'resumed') {
+      // newconn: a new client per request, so a full TLS handshake every time. resumed: one client
+      // whose every request says `connection: close`, so each request opens a new connection
+      // (through a proxy: a new CONNECT tunnel) and resumes the TLS session, as clients do.
+      const kept = new Map(job.targets.map((t) => [t.name, job.kind === 'resumed' ? make(job, t, 1) : null]));
+      for (const t of job.targets) {
+        const d = kept.get(t.name);
+        if (d) await one(d, job, t, true); // the session to resume
+      }
       for (let r = 0; r < job.rounds; r++) {
         for (const t of job.targets) {
           for (let i = 0; i < job.perRound; i++) {
-            const d = make(job, t, 1, true);
-            out[t.name]!.lat.push(await one(d, job, t));
-            await d.close();
+            const d = kept.get(t.name) ?? make(job, t, 1, true);
+            out[t.name]!.lat.push(await one(d, job, t, job.kind === 'resumed'));
+            if (!kept.get(t.name)) await d.close();
           }
         }
       }
+      for (const d of kept.values()) await d?.close();
       return out;
     }
     const ds = new Map(job.targets.map((t) => [t.name, make(job, t, job.concurrency)]));
@@ -336,14 +353,18 @@ async function main(): Promise<void> {
   }
   say(`  with the CPUs saturated, the ratio to direct is bounded by ${(total('direct') / total('standin')).toFixed(2)} for standin and ${(total('direct') / total('bare')).toFixed(2)} for the bare proxy`);
 
-  // New connections: each request on a fresh connection (client TLS without resumption).
+  // New connections: each request on a new connection, with a full TLS handshake and resumed.
   const nc = await job('newconn', [direct, bare, standin], 1, 30);
+  const rc = await job('resumed', [direct, bare, standin], 1, 30);
   const keepAlive = p50('standin');
-  say(`\nnew connection per request (${nc.direct!.lat.length} per mode, interleaved)`);
-  say(`  direct   p50 ${ms(pct(nc.direct!.lat, 50))}  (TLS to the upstream)`);
-  say(`  bare     p50 ${ms(pct(nc.bare!.lat, 50))}  (CONNECT + TLS to the proxy; upstream pooled)`);
-  say(`  standin  p50 ${ms(pct(nc.standin!.lat, 50))}`);
-  say(`  a new connection through standin adds ${ms(pct(nc.standin!.lat, 50) - pct(nc.direct!.lat, 50))} to a new direct connection (target ≤ 3 ms); ${ms(pct(nc.standin!.lat, 50) - keepAlive)} to a kept-alive request through standin`);
+  say(`\nnew connection per request (${nc.direct!.lat.length} per mode, interleaved), p50: full TLS handshake / TLS session resumed`);
+  const both = (n: string) => `${ms(pct(nc[n]!.lat, 50))} / ${ms(pct(rc[n]!.lat, 50))}`;
+  say(`  direct   ${both('direct')}  (TCP + TLS to the upstream)`);
+  say(`  bare     ${both('bare')}  (TCP + CONNECT + TLS to the proxy; upstream pooled)`);
+  say(`  standin  ${both('standin')}`);
+  const added = (r: JobResult) => ms(pct(r.standin!.lat, 50) - pct(r.direct!.lat, 50));
+  say(`  a new connection through standin adds ${added(nc)} / ${added(rc)} to a new direct one (target ≤ 3 ms)`);
+  say(`  and costs ${ms(pct(nc.standin!.lat, 50) - keepAlive)} / ${ms(pct(rc.standin!.lat, 50) - keepAlive)} more than a kept-alive request through standin`);
 
   // 10 vs 100,000 bindings: the same kept-alive requests before and after filling the store.
   const small = await job('latency', [standin], 1, 400, 3);
