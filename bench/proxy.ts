@@ -264,6 +264,88 @@ async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
   };
 }
 
+// --- a standin instance (in this process, or a child for the bindings comparison) ---------------
+
+interface Instance {
+  /** A sandbox bound to the secret, through this instance's proxy. */
+  target: Target;
+  /** The real value, for the direct mode. */
+  value: string;
+  /** Bindings in the store. */
+  bindings: number;
+  /** A new sandbox (caches cold for it). */
+  newTarget(name: string): Promise<Target>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts standin (SQLite in a temp dir, real logger whose lines are produced then dropped) with
+ * one secret and one sandbox, plus `extra` more bindings to that secret, 1,000 per sandbox.
+ */
+async function startInstance(upstreamPort: number, caFile: string, extra: number): Promise<Instance> {
+  const { loadConfig } = await import('../src/config.js');
+  const { start } = await import('../src/main.js');
+  const { randomId, hashToken } = await import('../src/crypto/tokens.js');
+  const dataDir = mkdtempSync(join(tmpdir(), 'standin-bench-'));
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  const config = loadConfig(
+    { host: '127.0.0.1', port: '0', proxyPort: '0', dataDir, databaseUrl: `sqlite:${join(dataDir, 'standin.db')}`, logLevel: 'info' },
+    { STANDIN_RESOLVE: `${NAME}=127.0.0.1`, STANDIN_UPSTREAM_CA_FILE: caFile, STANDIN_EGRESS_ALLOW: '127.0.0.1' },
+  );
+  const running = await start(config, { logDestination: sink });
+  const { core } = running;
+  const init = await core.services.tenancy.initialize();
+  if (!init) throw new Error('already initialised');
+  const api = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(running.apiUrl + path, { method, headers: { authorization: `Bearer ${init.apiKey}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    return r.json() as Promise<any>;
+  };
+  const value = `sk-bench-${'x'.repeat(40)}`;
+  await api('POST', '/v1/secrets', { name: 'openai', value, provider: 'openai', hosts: [`${NAME}:${upstreamPort}`] });
+  const newTarget = async (name: string): Promise<Target> => {
+    const sb = await api('POST', '/v1/sandboxes', { secrets: { OPENAI_API_KEY: 'openai' } });
+    return { name, proxyUrl: sb.proxyUrl, proxyCa: sb.caCertPem, authorization: `Bearer ${sb.env.OPENAI_API_KEY}` };
+  };
+  const target = await newTarget('standin');
+  if (extra > 0) {
+    await core.store.transaction(async (tx) => {
+      const now = new Date().toISOString();
+      for (let done = 0; done < extra; done += 1000) {
+        const id = randomId('sbx_');
+        const bindings = Array.from({ length: Math.min(1000, extra - done) }, (_, i) => ({
+          id: randomId('bnd_'), sandboxId: id, tenantId: init.tenantId, envName: `K_${i}`, secretName: 'openai', mode: 'proxy' as const,
+          createdAt: now, placeholderHash: hashToken(randomId('stn_ph_', 46)),
+        }));
+        await tx.sandboxes.create(
+          { id, tenantId: init.tenantId, name: null, workspaceId: null, userId: null, externalWorkspace: null, externalUser: null, sessionId: null, egress: { allowHosts: null }, env: {}, ephemeral: false, createdAt: now, createdBy: null },
+          hashToken(randomId('stn_px_', 46)),
+          bindings,
+        );
+      }
+    });
+  }
+  return {
+    target,
+    value,
+    bindings: await core.store.sandboxes.countBindings(),
+    newTarget,
+    async stop() {
+      await running.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Child role: an instance with `extra` more bindings; makes new sandboxes when asked. */
+async function runInstance(upstreamPort: number, extra: number): Promise<void> {
+  const inst = await startInstance(upstreamPort, process.env.BENCH_UPSTREAM_CA_FILE ?? '', extra);
+  process.on('message', (m: { newTarget?: string }) => {
+    if (m.newTarget) void inst.newTarget(m.newTarget).then((t) => process.send?.(t));
+  });
+  process.on('disconnect', () => void inst.stop().then(() => process.exit(0)));
+  process.send?.({ target: inst.target, bindings: inst.bindings });
+}
+
 // --- main ----------------------------------------------------------------------------------------
 
 const pct = (xs: number[], p: number): number => {
@@ -286,9 +368,6 @@ function ask<T>(c: ChildProcess, msg?: unknown): Promise<T> {
 async function main(): Promise<void> {
   const started = Date.now();
   const { makeTestPki } = await import('../test/helpers/tls.js');
-  const { loadConfig } = await import('../src/config.js');
-  const { start } = await import('../src/main.js');
-  const { randomId, hashToken } = await import('../src/crypto/tokens.js');
 
   const pki = await makeTestPki([NAME]);
   const upstream = child(['upstream'], { BENCH_CERT: JSON.stringify(pki.server) });
@@ -297,24 +376,9 @@ async function main(): Promise<void> {
   const bareChild = child(['bare', String(port)], { BENCH_UPSTREAM_CA: pki.caPem });
   const bareInfo = await ask<{ url: string; caPem: string }>(bareChild);
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'standin-bench-'));
-  const sink = new Writable({ write: (_c, _e, cb) => cb() }); // log lines are produced, then dropped
-  const config = loadConfig(
-    { host: '127.0.0.1', port: '0', proxyPort: '0', dataDir, databaseUrl: `sqlite:${join(dataDir, 'standin.db')}`, logLevel: 'info' },
-    { STANDIN_RESOLVE: `${NAME}=127.0.0.1`, STANDIN_UPSTREAM_CA_FILE: pki.caFile, STANDIN_EGRESS_ALLOW: '127.0.0.1' },
-  );
-  const running = await start(config, { logDestination: sink });
-  const { core } = running;
-  const init = await core.services.tenancy.initialize();
-  if (!init) throw new Error('already initialised');
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(running.apiUrl + path, { method, headers: { authorization: `Bearer ${init.apiKey}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
-    return r.json() as Promise<any>;
-  };
-  const value = `sk-bench-${'x'.repeat(40)}`;
-  await api('POST', '/v1/secrets', { name: 'openai', value, provider: 'openai', hosts: [`${NAME}:${port}`] });
-  const sbx = await api('POST', '/v1/sandboxes', { secrets: { OPENAI_API_KEY: 'openai' } });
-  const standin: Target = { name: 'standin', proxyUrl: sbx.proxyUrl, proxyCa: sbx.caCertPem, authorization: `Bearer ${sbx.env.OPENAI_API_KEY}` };
+  const main1 = await startInstance(port, pki.caFile, 0);
+  const standin = main1.target;
+  const value = main1.value;
   // Same header length everywhere, so bytes on the wire do not skew the comparison.
   const direct: Target = { name: 'direct', authorization: `Bearer ${value}`.padEnd(standin.authorization.length, 'x') };
   const bare: Target = { name: 'bare', proxyUrl: bareInfo.url, proxyCa: bareInfo.caPem, authorization: direct.authorization };
@@ -366,53 +430,42 @@ async function main(): Promise<void> {
   say(`  a new connection through standin adds ${added(nc)} / ${added(rc)} to a new direct one (target ≤ 3 ms)`);
   say(`  and costs ${ms(pct(nc.standin!.lat, 50) - keepAlive)} / ${ms(pct(rc.standin!.lat, 50) - keepAlive)} more than a kept-alive request through standin`);
 
-  // 10 vs 100,000 bindings: the same kept-alive requests before and after filling the store.
-  const small = await job('latency', [standin], 1, 400, 3);
-  const smallRps = await job('throughput', [standin], 32, 1000, 2);
-  const before = await core.store.sandboxes.countBindings();
+  // 10 vs 100,000 bindings: two instances alike but for the store, in child processes, measured
+  // in interleaved rounds like the modes above.
   const t0 = Date.now();
-  await core.store.transaction(async (tx) => {
-    const now = new Date().toISOString();
-    for (let s = 0; s < 100; s++) {
-      const id = randomId('sbx_');
-      const bindings = Array.from({ length: 1000 }, (_, i) => ({
-        id: randomId('bnd_'), sandboxId: id, tenantId: init.tenantId, envName: `K_${i}`, secretName: 'openai', mode: 'proxy' as const,
-        createdAt: now, placeholderHash: hashToken(randomId('stn_ph_', 46)),
-      }));
-      await tx.sandboxes.create(
-        { id, tenantId: init.tenantId, name: null, workspaceId: null, userId: null, externalWorkspace: null, externalUser: null, sessionId: null, egress: { allowHosts: null }, env: {}, ephemeral: false, createdAt: now, createdBy: null },
-        hashToken(randomId('stn_px_', 46)),
-        bindings,
-      );
-    }
-  });
-  const after = await core.store.sandboxes.countBindings();
-  const big = await job('latency', [standin], 1, 400, 3);
-  const bigRps = await job('throughput', [standin], 32, 1000, 2);
+  const small = child(['instance', String(port), '9'], { BENCH_UPSTREAM_CA_FILE: pki.caFile });
+  const big = child(['instance', String(port), '100000'], { BENCH_UPSTREAM_CA_FILE: pki.caFile });
+  const [si, bi] = await Promise.all([ask<{ target: Target; bindings: number }>(small), ask<{ target: Target; bindings: number }>(big)]);
+  const s10: Target = { ...si.target, name: 'small' };
+  const s100k: Target = { ...bi.target, name: 'big' };
+  const setup = Date.now() - t0;
+  const bl = await job('latency', [s10, s100k], 1, 400, 4);
+  const bt = await job('throughput', [s10, s100k], 32, 1000, 3);
   // A fresh sandbox's first request misses every cache and looks its binding up among 100k.
   const colds: number[] = [];
   for (let i = 0; i < 10; i++) {
-    const sb = await api('POST', '/v1/sandboxes', { secrets: { OPENAI_API_KEY: 'openai' } });
-    const r = await job('newconn', [{ name: 'cold', proxyUrl: sb.proxyUrl, proxyCa: sb.caCertPem, authorization: `Bearer ${sb.env.OPENAI_API_KEY}` }], 1, 1, 1);
+    const r = await job('newconn', [await ask<Target>(big, { newTarget: 'cold' })], 1, 1, 1);
     colds.push(r.cold!.lat[0]!);
   }
-  const s50 = pct(small.standin!.lat, 50);
-  const b50 = pct(big.standin!.lat, 50);
-  say(`\nbindings in the store: ${before} → ${after} (inserted in ${Date.now() - t0} ms, one transaction)`);
-  say(`  c=1 p50   ${ms(s50)} → ${ms(b50)}  (${(((b50 - s50) / s50) * 100).toFixed(1)}%; target within 10%)`);
-  say(`  c=32      ${smallRps.standin!.rps.toFixed(0)} → ${bigRps.standin!.rps.toFixed(0)} req/s  (${(((bigRps.standin!.rps - smallRps.standin!.rps) / smallRps.standin!.rps) * 100).toFixed(1)}%)`);
+  const s50 = pct(bl.small!.lat, 50);
+  const b50 = pct(bl.big!.lat, 50);
+  const change = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(1)}%`;
+  say(`\nbindings in the store: ${si.bindings} vs ${bi.bindings} (two instances in child processes, set up in ${setup} ms; interleaved rounds)`);
+  say(`  c=1 p50   ${ms(s50)} vs ${ms(b50)}  (${change(s50, b50)}; target within 10%)`);
+  say(`  c=32      ${bt.small!.rps.toFixed(0)} vs ${bt.big!.rps.toFixed(0)} req/s  (${change(bt.small!.rps, bt.big!.rps)})`);
   say(`  first request of a new sandbox among 100k bindings (cold caches, new tunnel): p50 ${ms(pct(colds, 50))}`);
+  for (const c of [small, big]) c.disconnect();
 
   say(`\ntotal ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const c of [upstream, client, bareChild]) c.kill();
-  await running.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await main1.stop();
 }
 
 const role = process.argv[2] ?? 'main';
 if (role === 'upstream') runUpstream(JSON.parse(process.env.BENCH_CERT ?? '{}'));
 else if (role === 'client') void runClient();
 else if (role === 'bare') void runBareProxy(Number(process.argv[3]), process.env.BENCH_UPSTREAM_CA ?? '');
+else if (role === 'instance') void runInstance(Number(process.argv[3]), Number(process.argv[4]));
 else
   main().catch((e) => {
     console.error(e);
