@@ -7,9 +7,13 @@ import { decodeCursor, encodeCursor, toEgress } from '../rows.js';
 
 type NewEgress = EgressEvent & { secretIds: string[] };
 
-const EVENT_COLUMNS = 'id, tenant_id, sandbox_id, at, method, scheme, host, port, path, status, bytes_in, bytes_out, duration_ms, decision, reason, secrets';
+const COLUMNS = [
+  'id', 'tenant_id', 'sandbox_id', 'at', 'method', 'scheme', 'host', 'port', 'path', 'status',
+  'bytes_in', 'bytes_out', 'duration_ms', 'decision', 'reason', 'secrets',
+] as const;
+const EVENT_COLUMNS = COLUMNS.join(', ');
 
-/** The row of one event, in EVENT_COLUMNS order. */
+/** The row of one event, in COLUMNS order. */
 const eventRow = (e: NewEgress): Array<string | number | null> => [
   e.id, e.tenantId, e.sandboxId, e.at, e.method, e.scheme, e.host, e.port, e.path, e.status,
   e.bytesIn, e.bytesOut, Math.round(e.durationMs), e.decision, e.reason, JSON.stringify(e.secrets),
@@ -22,7 +26,7 @@ function statementsOf(db: SQLite.Database): { event: SQLite.Statement; use: SQLi
   let s = sqliteStatements.get(db);
   if (!s) {
     s = {
-      event: db.prepare(`insert into egress_events (${EVENT_COLUMNS}) values (${Array(16).fill('?').join(', ')})`),
+      event: db.prepare(`insert into egress_events (${EVENT_COLUMNS}) values (${COLUMNS.map(() => '?').join(', ')})`),
       use: db.prepare('insert into egress_secret_uses (secret_id, event_id, tenant_id, at) values (?, ?, ?, ?)'),
     };
     sqliteStatements.set(db, s);
@@ -55,13 +59,7 @@ export class EgressRepo {
       const chunk = events.slice(i, i + 200);
       await this.db
         .insertInto('egress_events')
-        .values(chunk.map((e) => {
-          const r = eventRow(e);
-          return {
-            id: r[0], tenant_id: r[1], sandbox_id: r[2], at: r[3], method: r[4], scheme: r[5], host: r[6], port: r[7], path: r[8], status: r[9],
-            bytes_in: r[10], bytes_out: r[11], duration_ms: r[12], decision: r[13], reason: r[14], secrets: r[15],
-          } as never;
-        }))
+        .values(chunk.map((e) => Object.fromEntries(eventRow(e).map((v, c) => [COLUMNS[c], v])) as never))
         .execute();
       const uses = chunk.flatMap((e) => e.secretIds.map((sid) => ({ secret_id: sid, event_id: e.id, tenant_id: e.tenantId, at: e.at })));
       if (uses.length) await this.db.insertInto('egress_secret_uses').values(uses).execute();
@@ -77,11 +75,11 @@ export class EgressRepo {
   }
 
   async #insertPostgres(events: NewEgress[]): Promise<void> {
-    const cols: Array<Array<string | number | null>> = Array.from({ length: 16 }, () => []);
+    const cols: Array<Array<string | number | null>> = COLUMNS.map(() => []);
     const uses: [string[], string[], string[], string[]] = [[], [], [], []];
     for (const e of events) {
       const r = eventRow(e);
-      for (let c = 0; c < 16; c++) (cols[c] as unknown[]).push(r[c]);
+      r.forEach((v, c) => (cols[c] as unknown[]).push(v));
       for (const sid of e.secretIds) {
         uses[0].push(sid);
         uses[1].push(e.id);
